@@ -1,0 +1,66 @@
+import type { Position, StoredEvent, Subscription } from '../event-store.port';
+
+export interface LogSubscriptionSource {
+  readonly after: Position;
+  readonly batchSize: number;
+  readonly read: (after: Position, limit: number) => StoredEvent[];
+  /** Registers a wake-up for appends made through this process; returns the unregister function. */
+  readonly onAppend: (listener: () => void) => () => void;
+  /** Appends by other processes are only seen by polling. */
+  readonly pollIntervalMs: number;
+  readonly isClosed: () => boolean;
+}
+
+/**
+ * Catch-up, then live: reads batches until the end of the log, then waits for
+ * the next append (or the poll interval) and continues from the last position
+ * it delivered. Delivery is in position order, without gaps, at least once per
+ * subscription; consumers keep their own checkpoint.
+ */
+export class LogSubscription implements Subscription {
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly source: LogSubscriptionSource) {}
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<readonly StoredEvent[]> {
+    let after = this.source.after;
+    const unregister = this.source.onAppend(() => this.wake?.());
+    try {
+      while (!this.isDone()) {
+        const batch = this.source.read(after, this.source.batchSize);
+        if (batch.length > 0) {
+          after = batch[batch.length - 1]!.position;
+          yield batch;
+          continue;
+        }
+        await this.nextAppendOrPoll();
+      }
+    } finally {
+      unregister();
+      this.wake = undefined;
+    }
+  }
+
+  private isDone(): boolean {
+    return this.closed || this.source.isClosed();
+  }
+
+  private nextAppendOrPoll(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.source.pollIntervalMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.wake = undefined;
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

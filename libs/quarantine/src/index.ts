@@ -1,0 +1,2 @@
+export * from './quarantine.port';
+export * from './sqlite-quarantine-store';

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { systemClock, randomIds, type Clock, type IdGenerator } from '@concord/common';
+import type { FieldError } from '@concord/contracts';
+import type { Transport } from '@concord/event-store';
+import { migrate, type SqliteDatabase } from '@concord/sqlite';
+import type {
+  QuarantineEntry,
+  QuarantineFilter,
+  QuarantineInput,
+  QuarantinePage,
+  QuarantineReason,
+  QuarantineStatus,
+  QuarantineStore,
+} from './quarantine.port';
+
+const MIGRATIONS = [
+  {
+    version: 1,
+    description: 'quarantine of refused inputs',
+    sql: `
+      CREATE TABLE quarantine (
+        seq           INTEGER PRIMARY KEY,
+        id            TEXT    NOT NULL UNIQUE,
+        fingerprint   TEXT    NOT NULL UNIQUE,
+        reason        TEXT    NOT NULL,
+        message       TEXT    NOT NULL,
+        errors        TEXT    NOT NULL,
+        raw           TEXT    NOT NULL,
+        source        TEXT,
+        event_id      TEXT,
+        event_type    TEXT,
+        transport     TEXT    NOT NULL,
+        first_seen_at TEXT    NOT NULL,
+        last_seen_at  TEXT    NOT NULL,
+        attempts      INTEGER NOT NULL,
+        status        TEXT    NOT NULL CHECK (status IN ('open', 'resolved'))
+      ) STRICT;
+      CREATE INDEX quarantine_by_event_id ON quarantine (event_id);
+      CREATE INDEX quarantine_by_source ON quarantine (source, seq);
+    `,
+  },
+];
+
+export const MAX_PAGE_SIZE = 500;
+
+interface QuarantineRow {
+  seq: number;
+  id: string;
+  reason: string;
+  message: string;
+  errors: string;
+  raw: string;
+  source: string | null;
+  event_id: string | null;
+  event_type: string | null;
+  transport: string;
+  first_seen_at: string;
+  last_seen_at: string;
+  attempts: number;
+  status: string;
+}
+
+/**
+ * Quarantine in the same SQLite file as the event log, so a refusal is as
+ * durable as an acceptance. Entries are never deleted; replay (later) marks
+ * them resolved.
+ */
+export class SqliteQuarantineStore implements QuarantineStore {
+  private readonly upsert;
+  private readonly byFingerprint;
+  private readonly byId;
+  private readonly open;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly clock: Clock = systemClock,
+    private readonly ids: IdGenerator = randomIds,
+  ) {
+    migrate(db, 'quarantine', MIGRATIONS);
+    this.upsert = db.prepare(`
+      INSERT INTO quarantine (id, fingerprint, reason, message, errors, raw, source, event_id, event_type, transport, first_seen_at, last_seen_at, attempts, status)
+      VALUES (@id, @fingerprint, @reason, @message, @errors, @raw, @source, @event_id, @event_type, @transport, @now, @now, 1, 'open')
+      ON CONFLICT (fingerprint) DO UPDATE SET attempts = attempts + 1, last_seen_at = excluded.last_seen_at, transport = excluded.transport`);
+    this.byFingerprint = db.prepare('SELECT * FROM quarantine WHERE fingerprint = ?');
+    this.byId = db.prepare('SELECT * FROM quarantine WHERE id = ?');
+    this.open = db.prepare("SELECT COUNT(*) AS n FROM quarantine WHERE status = 'open'");
+  }
+
+  async recordMany(inputs: readonly QuarantineInput[]): Promise<QuarantineEntry[]> {
+    const now = this.clock.now().toISOString();
+    return this.db.transaction(() =>
+      inputs.map((input) => {
+        const fingerprint = fingerprintOf(input);
+        this.upsert.run({
+          id: this.ids.next('q'),
+          fingerprint,
+          reason: input.reason,
+          message: input.message,
+          errors: JSON.stringify(input.errors ?? []),
+          raw: input.raw,
+          source: input.source ?? null,
+          event_id: input.eventId ?? null,
+          event_type: input.eventType ?? null,
+          transport: JSON.stringify(input.transport),
+          now,
+        });
+        return toEntry(this.byFingerprint.get(fingerprint) as QuarantineRow);
+      }),
+    )();
+  }
+
+  async list(filter: QuarantineFilter = {}): Promise<QuarantinePage> {
+    const limit = Math.min(Math.max(filter.limit ?? 100, 1), MAX_PAGE_SIZE);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown): void => {
+      where.push(sql);
+      params.push(value);
+    };
+    if (filter.source !== undefined) add('source = ?', filter.source);
+    if (filter.reason !== undefined) add('reason = ?', filter.reason);
+    if (filter.since !== undefined) add('last_seen_at >= ?', filter.since);
+    if (filter.status !== undefined) add('status = ?', filter.status);
+    if (filter.eventId !== undefined) add('event_id = ?', filter.eventId);
+    if (filter.cursor !== undefined) add('seq < ?', decodeCursor(filter.cursor));
+    const sql = `SELECT * FROM quarantine ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, limit + 1) as QuarantineRow[];
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(toEntry), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
+  }
+
+  async get(id: string): Promise<QuarantineEntry | undefined> {
+    const row = this.byId.get(id) as QuarantineRow | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  async countOpen(): Promise<number> {
+    return (this.open.get() as { n: number }).n;
+  }
+}
+
+/** Same bytes refused for the same reason are one entry with several attempts. */
+function fingerprintOf(input: QuarantineInput): string {
+  return createHash('sha256').update(input.reason).update('\n').update(input.raw).digest('hex');
+}
+
+export class InvalidCursorError extends Error {
+  override readonly name = 'InvalidCursorError';
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`q:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const match = /^q:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match) throw new InvalidCursorError('cursor is not one this API returned');
+  return Number(match[1]);
+}
+
+function toEntry(row: QuarantineRow): QuarantineEntry {
+  const entry: Record<string, unknown> = {
+    id: row.id,
+    reason: row.reason as QuarantineReason,
+    message: row.message,
+    errors: JSON.parse(row.errors) as FieldError[],
+    raw: row.raw,
+    transport: JSON.parse(row.transport) as Transport,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    attempts: row.attempts,
+    status: row.status as QuarantineStatus,
+  };
+  if (row.source !== null) entry.source = row.source;
+  if (row.event_id !== null) entry.eventId = row.event_id;
+  if (row.event_type !== null) entry.eventType = row.event_type;
+  return entry as unknown as QuarantineEntry;
+}
