@@ -37,8 +37,9 @@ export interface KafkaBroker {
 export interface StartKafkaBrokerOptions {
   /**
    * Directory for this broker's files: server.properties, server.log and the
-   * Kafka data (log.dirs) under data/. Defaults to a fresh temp directory,
-   * removed when the Node process exits unless KAFKA_KEEP_RUN_DIR=1.
+   * Kafka data (log.dirs) under data/; kept afterwards. Defaults to a fresh
+   * temp directory, removed after the Node process exits unless
+   * KAFKA_KEEP_RUN_DIR=1.
    */
   logDir?: string;
 }
@@ -123,7 +124,8 @@ let jarsPromise: Promise<string> | undefined;
 
 /**
  * Returns the directory holding the broker's jars, running Maven once to fill
- * it when it is missing or was made from a different pom.xml. Safe to call
+ * it when it is missing or was made from a different pom.xml. Throws a clear
+ * error if java (or, when a download is needed, mvn) is not on PATH. Safe to call
  * from several jest workers at once: a lock file serialises the download and
  * the directory only appears, by rename, once complete.
  */
@@ -137,9 +139,10 @@ export function ensureKafkaJars(): Promise<string> {
 }
 
 async function fetchJarsIfNeeded(): Promise<string> {
+  // The jars are useless without a JVM; Maven is only needed to fetch them.
+  requireTool('java', 'needed to run the broker');
   const digest = pomDigest();
   if (jarsAreCurrent(digest)) return JAR_DIR;
-  requireTool('java', 'needed to run the broker');
   requireTool('mvn', `needed once to download the Kafka ${KAFKA_VERSION} jars`);
   return withLock(LOCK_FILE, async () => {
     // Another process may have finished the download while we waited.
@@ -311,6 +314,11 @@ async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+interface BrokerPorts {
+  broker: number;
+  controller: number;
+}
+
 async function pickBrokerPorts(): Promise<BrokerPorts> {
   const [broker, controller] = await freePorts(2);
   if (broker === undefined || controller === undefined) throw new Error('Kafka test broker: no free ports');
@@ -335,11 +343,6 @@ export function randomKafkaClusterId(): string {
 // ---------------------------------------------------------------------------
 // Broker configuration
 // ---------------------------------------------------------------------------
-
-interface BrokerPorts {
-  broker: number;
-  controller: number;
-}
 
 function serverProperties(ports: BrokerPorts, dataDir: string): string {
   const lines = [
@@ -413,28 +416,34 @@ function formatStorage(jarDir: string, runDir: string, clusterId: string): Promi
 // Broker process lifecycle
 // ---------------------------------------------------------------------------
 
-/** Every broker process this module started and that is still alive. */
-const liveProcesses = new Set<ChildProcess>();
-/** Temp run dirs this module created, removed at exit. */
-const ownedRunDirs = new Set<string>();
-
-let exitHookInstalled = false;
+/** Holds the running JVM's pid while it lives; read by the watchdog. */
+const PID_FILE = 'broker.pid';
 
 /**
- * Safety net: a spec that throws before its afterAll (or forgets stop()) must
- * not leave a JVM holding ports and memory after the test process is gone.
- * Installed lazily, so loading this module in many spec files of one jest
- * worker does not pile up listeners unless they all start brokers.
+ * Safety net for test processes that die without calling stop() (a crashed or
+ * force-killed jest worker): a detached shell polls the Node process once a
+ * second and, once it is gone, SIGKILLs the JVM and removes a temp run dir.
+ * An in-process 'exit' hook cannot do this: jest gives each spec file a copy
+ * of `process` whose 'exit' event never fires, and SIGKILL runs no hooks.
  */
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.once('exit', () => {
-    for (const child of liveProcesses) child.kill('SIGKILL');
-    if (process.env.KAFKA_KEEP_RUN_DIR !== '1') {
-      for (const dir of ownedRunDirs) fs.rmSync(dir, { recursive: true, force: true });
-    }
+const WATCHDOG_SCRIPT = `
+node_pid=$1; run_dir=$2; remove=$3
+while kill -0 "$node_pid" 2>/dev/null; do sleep 1; done
+if [ -f "$run_dir/${PID_FILE}" ]; then
+  kill -9 "$(cat "$run_dir/${PID_FILE}")" 2>/dev/null
+  sleep 1
+fi
+if [ "$remove" = 1 ]; then rm -rf "$run_dir"; fi
+`;
+
+function startWatchdog(runDir: string, removeRunDir: boolean): void {
+  const args = [String(process.pid), runDir, removeRunDir ? '1' : '0'];
+  const watchdog = spawn('sh', ['-c', WATCHDOG_SCRIPT, 'kafka-watchdog', ...args], {
+    detached: true, // Own process group: a Ctrl-C aimed at the tests does not skip the cleanup.
+    stdio: 'ignore',
   });
+  watchdog.on('error', () => undefined); // No sh: lose only the safety net.
+  watchdog.unref(); // Never keeps jest or a script alive.
 }
 
 class BrokerStartError extends Error {
@@ -449,7 +458,10 @@ class BrokerStartError extends Error {
 class TestBroker implements KafkaBroker {
   brokers: string[] = [];
   private child: ChildProcess | undefined;
+  /** Settles when the last JVM launched has exited. */
   private exited: Promise<void> = Promise.resolve();
+  /** The start() in progress, shared by concurrent callers. */
+  private starting: Promise<void> | undefined;
   private formatted = false;
   private readonly clusterId = randomKafkaClusterId();
 
@@ -480,7 +492,16 @@ class TestBroker implements KafkaBroker {
     }
   }
 
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    // The JVM's ChildProcess exists well before it is ready, so concurrent
+    // callers must share the pending start rather than check `child`.
+    this.starting ??= this.startOnce().finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
     if (this.child) return;
     await this.exited; // After kill() the old JVM may still hold ports and the data dir lock.
     this.writeConfig();
@@ -544,12 +565,13 @@ class TestBroker implements KafkaBroker {
       { cwd: this.runDir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;
-    liveProcesses.add(child);
-    installExitHook();
+    const pidFile = path.join(this.runDir, PID_FILE);
+    if (child.pid !== undefined) fs.writeFileSync(pidFile, String(child.pid));
     const output = new OutputTail(OUTPUT_TAIL_CHARS);
     this.exited = new Promise((resolve) => {
       child.once('close', () => {
-        liveProcesses.delete(child);
+        // Gone: the watchdog must not kill whatever process reuses the pid.
+        fs.rmSync(pidFile, { force: true });
         if (this.child === child) this.child = undefined;
         resolve();
       });
@@ -596,7 +618,7 @@ class TestBroker implements KafkaBroker {
     const text = `${output.text()}\n${log}`;
     const portInUse = /BindException|Address already in use/.test(text);
     return new BrokerStartError(
-      `Kafka test broker ${why}. Run dir: ${this.runDir}\n--- output ---\n${output.text()}\n--- server.log (tail) ---\n${log}`,
+      `Kafka test broker ${why}. Run dir: ${this.runDir} (set KAFKA_KEEP_RUN_DIR=1 to keep it)\n--- output ---\n${output.text()}\n--- server.log (tail) ---\n${log}`,
       portInUse,
     );
   }
@@ -611,14 +633,17 @@ function readTail(file: string, chars: number): string {
   }
 }
 
+/**
+ * The caller's logDir, kept afterwards, or a fresh temp dir that the watchdog
+ * removes once this process has exited (kept if KAFKA_KEEP_RUN_DIR=1, to read
+ * server.log after a failure).
+ */
 function prepareRunDir(logDir: string | undefined): string {
-  if (logDir !== undefined) {
-    fs.mkdirSync(logDir, { recursive: true });
-    return path.resolve(logDir);
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concord-kafka-'));
-  ownedRunDirs.add(dir);
-  return dir;
+  const runDir =
+    logDir !== undefined ? path.resolve(logDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'concord-kafka-'));
+  fs.mkdirSync(runDir, { recursive: true });
+  startWatchdog(runDir, logDir === undefined && process.env.KAFKA_KEEP_RUN_DIR !== '1');
+  return runDir;
 }
 
 /**

@@ -5,3 +5,4 @@ export * from './registry';
 export * from './json-safety';
 export * from './check-envelope';
 export * from './catalog';
+export * from './upcast-event';

@@ -108,6 +108,8 @@ export interface EventStore {
   getEvent(id: string): Promise<StoredEvent | undefined>;
   duplicateReceipts(id: string): Promise<DuplicateReceipt[]>;
   headPosition(): Promise<Position>;
+  /** Resolves when the log can durably take a write right now; rejects with the reason otherwise. */
+  checkWritable(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -53,13 +53,12 @@ export class LogSubscription implements Subscription {
 
   private nextAppendOrPoll(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.source.pollIntervalMs);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        self.wake = undefined;
+        this.wake = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, this.source.pollIntervalMs);
       this.wake = done;
     });
   }

@@ -38,6 +38,12 @@ export const eventLogMigrations: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX event_receipts_by_event ON event_receipts (event_id);
 
+      -- One row rewritten by health checks: proves the file takes durable writes.
+      CREATE TABLE store_heartbeat (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        at TEXT NOT NULL
+      ) STRICT;
+
       -- History is immutable. The hash chain detects rewrites done behind the
       -- hub's back; these guards stop accidental ones through the hub's own connection.
       CREATE TRIGGER events_are_immutable BEFORE UPDATE ON events

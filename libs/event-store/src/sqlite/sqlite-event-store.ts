@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import { StoreUnavailableError, systemClock, type Clock } from '@concord/common';
 import { migrate, openDatabase, type SqliteDatabase } from '@concord/sqlite';
 import { chainHash, contentDigest, GENESIS_HASH } from '../chain';
@@ -96,6 +95,9 @@ export class SqliteEventStore implements EventStore {
       insert: db.prepare(
         `INSERT INTO events (${EVENT_COLUMNS}) VALUES (@position, @event_id, @stream, @revision, @type, @schema_version, @source, @subject_type, @subject_id, @occurred_at, @recorded_at, @source_sequence, @correlation_id, @causation_id, @actor, @data, @transport, @content_digest, @prev_hash, @hash)`,
       ),
+      heartbeat: db.prepare(
+        'INSERT INTO store_heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
+      ),
       receipt: db.prepare('INSERT INTO event_receipts (event_id, received_at, transport) VALUES (?, ?, ?)'),
       receipts: db.prepare('SELECT received_at, transport FROM event_receipts WHERE event_id = ? ORDER BY rowid'),
       getEvent: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`),
@@ -103,7 +105,7 @@ export class SqliteEventStore implements EventStore {
       readStream: db.prepare(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? AND revision <= ? ORDER BY revision LIMIT ?`,
       ),
-    } satisfies Record<string, Statement>;
+    };
   }
 
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
@@ -257,6 +259,15 @@ export class SqliteEventStore implements EventStore {
 
   async headPosition(): Promise<Position> {
     return this.readHead();
+  }
+
+  async checkWritable(): Promise<void> {
+    if (this.closed) throw new StoreUnavailableError('the event store is closed');
+    try {
+      this.db.transaction(() => this.statements.heartbeat.run(this.clock.now().toISOString()))();
+    } catch (error) {
+      throw new StoreUnavailableError(`the event log cannot take writes: ${describeError(error)}`, { cause: error });
+    }
   }
 
   private readHead(): number {

@@ -289,6 +289,15 @@ export function describeEventStoreContract(adapter: string, create: () => Promis
       });
     });
 
+    describe('health', () => {
+      it('reports writable while open and refuses once closed', async () => {
+        await expect(store.checkWritable()).resolves.toBeUndefined();
+        await store.close();
+        await expect(store.checkWritable()).rejects.toThrow(/closed/);
+        await expect(store.append({ stream: 'order-SO-1', events: [aNewEvent({ id: 'late' })] })).rejects.toThrow(/closed/);
+      });
+    });
+
     describe('durability', () => {
       it('keeps events and their chain across a restart', async () => {
         if (!subject.reopen) return;

@@ -1,0 +1,94 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { checkEnvelope, streamNameOf, type ContractRegistry, type EventEnvelope, type Rejection } from '@concord/contracts';
+import { EVENT_STORE, type AppendRequest, type EventStore, type Transport } from '@concord/event-store';
+import { QUARANTINE_STORE, type QuarantineInput, type QuarantineStore } from '@concord/quarantine';
+import { CONTRACT_REGISTRY } from '../storage/storage.module';
+import { IngestEventsCommand, type IngestResult } from './ingest-events.command';
+
+interface Refusal {
+  readonly index: number;
+  readonly rejection: Rejection;
+}
+
+@CommandHandler(IngestEventsCommand)
+export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand, IngestResult[]> {
+  constructor(
+    @Inject(CONTRACT_REGISTRY) private readonly registry: ContractRegistry,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(QUARANTINE_STORE) private readonly quarantine: QuarantineStore,
+  ) {}
+
+  async execute({ items }: IngestEventsCommand): Promise<IngestResult[]> {
+    const results: IngestResult[] = new Array(items.length);
+    const refusals: Refusal[] = [];
+    const accepted: Array<{ index: number; envelope: EventEnvelope; transport: Transport }> = [];
+
+    items.forEach((item, index) => {
+      const verdict = checkEnvelope(this.registry, item.payload);
+      if (verdict.ok) accepted.push({ index, envelope: verdict.envelope, transport: item.transport });
+      else refusals.push({ index, rejection: verdict.rejection });
+    });
+
+    const requests: AppendRequest[] = accepted.map(({ envelope, transport }) => ({
+      stream: streamNameOf(envelope.subject),
+      events: [{ envelope, transport }],
+    }));
+    const appendResults = await this.store.appendMany(requests);
+
+    appendResults.forEach((result, i) => {
+      const { index, envelope } = accepted[i]!;
+      if (result.ok) {
+        const [event] = result.events;
+        results[index] = { index, id: envelope.id, status: event!.status, position: event!.position, stream: event!.stream, revision: event!.revision };
+        return;
+      }
+      if (result.reason !== 'id-reused-with-different-content') {
+        // Ingestion appends with expectedRevision 'any'; anything else is a bug, not bad input.
+        throw new Error(`unexpected append refusal for ${envelope.id}: ${result.reason}`);
+      }
+      const message = `event id ${envelope.id} is already stored at position ${result.existing.position} with different content`;
+      refusals.push({ index, rejection: { reason: 'id-reused-with-different-content', message, errors: [{ field: 'id', message }] } });
+    });
+
+    if (refusals.length > 0) {
+      const entries = await this.quarantine.recordMany(refusals.map(({ index, rejection }) => toQuarantineInput(items[index]!.payload, items[index]!.transport, rejection)));
+      refusals.forEach(({ index, rejection }, i) => {
+        const id = idOf(items[index]!.payload);
+        results[index] = {
+          index,
+          ...(id !== undefined ? { id } : {}),
+          status: 'rejected',
+          reason: rejection.reason,
+          message: rejection.message,
+          errors: rejection.errors,
+          quarantineId: entries[i]!.id,
+        };
+      });
+    }
+    return results;
+  }
+}
+
+function toQuarantineInput(payload: unknown, transport: Transport, rejection: Rejection): QuarantineInput {
+  const record = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
+  return {
+    reason: rejection.reason,
+    message: rejection.message,
+    errors: rejection.errors,
+    raw: JSON.stringify(payload) ?? String(payload),
+    transport,
+    ...stringField('source', record.source),
+    ...stringField('eventId', record.id),
+    ...stringField('eventType', record.type),
+  };
+}
+
+function stringField<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {
+  return typeof value === 'string' && value.length <= 200 ? ({ [key]: value } as Record<K, string>) : {};
+}
+
+function idOf(payload: unknown): string | undefined {
+  const id = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>).id : undefined;
+  return typeof id === 'string' && id.length <= 200 ? id : undefined;
+}

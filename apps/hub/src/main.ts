@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config/concord-config';
+import { createHubApp } from './create-hub-app';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const app = await createHubApp(config);
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
+  new Logger('Concord').log(
+    `hub listening on http://${shownHost}:${port} (API /v1, OpenAPI /docs, health /health); event log in ${resolve(config.CONCORD_DATA_DIR)}`,
+  );
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`Concord cannot start: ${error.message}`);
+  } else {
+    console.error('Concord failed to start:', error);
+  }
+  process.exit(1);
+});
