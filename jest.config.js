@@ -3,7 +3,7 @@
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2022', keepClassNames: true } }];
 
 const moduleNameMapper = {
-  '^@concord/event-store/testing$': '<rootDir>/libs/event-store/src/testing',
+  '^@concord/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing',
   '^@concord/([a-z-]+)$': '<rootDir>/libs/$1/src',
 };
 

@@ -12,6 +12,11 @@ export interface ContractDefinition<TData extends object = object> {
   readonly description: string;
   /** Entity type this event is about; events with another subject.type are refused. */
   readonly subjectType: string;
+  /**
+   * `full-state`: `data` is the whole record as the source holds it now (a field
+   * left out was removed); `changes` (default): only the fields that changed.
+   */
+  readonly reports?: 'full-state' | 'changes';
   /** Dotted paths into `data` that hold personal data (crypto-shredding). */
   readonly personalFields?: readonly string[];
   /** Required for version > 1: turns the previous version's data into this version's. */

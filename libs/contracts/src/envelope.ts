@@ -123,3 +123,6 @@ export class EventEnvelopeDto {
   @IsDefined() @IsObject({ message: 'data must be an object' })
   data!: Record<string, unknown>;
 }
+
+/** The source name of events the hub itself records (integration events, audit facts). */
+export const HUB_SOURCE = 'concord';

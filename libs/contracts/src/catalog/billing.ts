@@ -28,6 +28,7 @@ export class PaymentReceivedV1 {
 
 export const invoiceIssuedV1 = defineContract({
   type: 'invoice.issued',
+  reports: 'full-state',
   version: 1,
   subjectType: 'invoice',
   schema: InvoiceIssuedV1,
@@ -36,6 +37,7 @@ export const invoiceIssuedV1 = defineContract({
 
 export const paymentReceivedV1 = defineContract({
   type: 'payment.received',
+  reports: 'full-state',
   version: 1,
   subjectType: 'payment',
   schema: PaymentReceivedV1,

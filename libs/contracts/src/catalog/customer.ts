@@ -21,6 +21,7 @@ export class CustomerUpsertedV1 {
 
 export const customerUpsertedV1 = defineContract({
   type: 'customer.upserted',
+  reports: 'full-state',
   version: 1,
   subjectType: 'customer',
   schema: CustomerUpsertedV1,

@@ -26,6 +26,7 @@ export class OrderStatusChangedV1 {
 
 export const orderCreatedV1 = defineContract({
   type: 'order.created',
+  reports: 'full-state',
   version: 1,
   subjectType: 'order',
   schema: OrderCreatedV1,

@@ -1,0 +1,102 @@
+import type { ContractRegistry, SubjectRef } from '@concord/contracts';
+import type { StoredEvent } from '@concord/event-store';
+
+type Fields = Record<string, unknown>;
+
+/** One source system's own view of an entity. */
+export interface SourceView {
+  readonly state: Fields;
+  readonly lastEventId: string;
+  /** When the hub recorded this source's latest event. */
+  readonly lastSeenAt: string;
+  /** When that latest event happened in the source. */
+  readonly lastOccurredAt: string;
+  readonly lastPosition: number;
+  readonly sourceSequence?: number;
+  /** Every event this source reported for the entity, stale ones included. */
+  readonly events: number;
+  /** Events that arrived with a sourceSequence not newer than one already applied: counted, not applied. */
+  readonly staleEvents: number;
+}
+
+/** The current state of one business entity: merged, and per source side by side. */
+export interface EntityView {
+  readonly subject: SubjectRef;
+  /** Events of the entity's stream folded so far (its last revision + 1). */
+  readonly version: number;
+  readonly lastEventAt: string;
+  readonly lastPosition: number;
+  /** For each field, the latest value any source reported (in recording order). */
+  readonly state: Fields;
+  readonly sources: Readonly<Record<string, SourceView>>;
+}
+
+export type ReportStyle = (type: string) => 'full-state' | 'changes';
+
+export function reportStyleFrom(registry: ContractRegistry): ReportStyle {
+  return (type) => registry.latest(type)?.reports ?? 'changes';
+}
+
+/**
+ * Folds one event into an entity view. Pure: the live projection, a rebuild
+ * and a time-travel query all call this, so they cannot disagree.
+ */
+export function evolveEntityView(view: EntityView | undefined, event: StoredEvent, reportStyle: ReportStyle): EntityView {
+  if (view && event.position <= view.lastPosition) return view; // redelivered: already folded
+  const previous = view?.sources[event.source];
+  const stale =
+    previous?.sourceSequence !== undefined && event.sourceSequence !== undefined && event.sourceSequence <= previous.sourceSequence;
+
+  const base = {
+    subject: { type: event.subject.type, id: event.subject.id },
+    version: event.revision + 1,
+    lastEventAt: event.recordedAt,
+    lastPosition: event.position,
+  };
+  if (stale) {
+    return {
+      ...base,
+      state: view!.state,
+      sources: { ...view!.sources, [event.source]: { ...previous!, events: previous!.events + 1, staleEvents: previous!.staleEvents + 1 } },
+    };
+  }
+  const data = event.data as Fields;
+  const sourceState = reportStyle(event.type) === 'full-state' ? structuredClone(data) : deepMerge(previous?.state ?? {}, data);
+  const sourceView: SourceView = {
+    state: sourceState,
+    lastEventId: event.id,
+    lastSeenAt: event.recordedAt,
+    lastOccurredAt: event.occurredAt,
+    lastPosition: event.position,
+    ...(event.sourceSequence !== undefined
+      ? { sourceSequence: event.sourceSequence }
+      : previous?.sourceSequence !== undefined
+        ? { sourceSequence: previous.sourceSequence }
+        : {}),
+    events: (previous?.events ?? 0) + 1,
+    staleEvents: previous?.staleEvents ?? 0,
+  };
+  return {
+    ...base,
+    state: deepMerge(view?.state ?? {}, data),
+    sources: { ...view?.sources, [event.source]: sourceView },
+  };
+}
+
+/** Objects merge field by field; anything else (values, arrays) is replaced. */
+export function deepMerge(target: Fields, patch: Fields): Fields {
+  const out: Fields = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    const current = out[key];
+    out[key] = isPlainObject(value) && isPlainObject(current) ? deepMerge(current, value) : structuredClone(value);
+  }
+  return out;
+}
+
+function isPlainObject(value: unknown): value is Fields {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export function entityKey(subject: SubjectRef): string {
+  return `${subject.type}/${subject.id}`;
+}

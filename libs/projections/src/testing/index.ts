@@ -1,0 +1,2 @@
+export * from './projection-testbed';
+export * from './read-model-store-contract';
