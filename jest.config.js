@@ -10,7 +10,9 @@ const moduleNameMapper = {
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  // content-disposition@3 (via @fastify/static) ships ESM only; Node 20 loads it natively, jest needs it compiled.
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/content-disposition/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
 };

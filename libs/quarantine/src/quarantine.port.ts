@@ -42,6 +42,8 @@ export interface QuarantineFilter {
   readonly since?: string;
   readonly status?: QuarantineStatus;
   readonly eventId?: string;
+  /** Entries whose raw input names this subject. */
+  readonly subject?: { readonly type: string; readonly id: string };
   readonly limit?: number;
   /** Opaque: the `nextCursor` of the previous page. */
   readonly cursor?: string;

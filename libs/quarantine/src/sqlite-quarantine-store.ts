@@ -122,6 +122,11 @@ export class SqliteQuarantineStore implements QuarantineStore {
     if (filter.since !== undefined) add('last_seen_at >= ?', filter.since);
     if (filter.status !== undefined) add('status = ?', filter.status);
     if (filter.eventId !== undefined) add('event_id = ?', filter.eventId);
+    if (filter.subject !== undefined) {
+      // Raw input may not be JSON at all (that can be why it is here): look inside only when it is.
+      add("(CASE WHEN json_valid(raw) THEN json_extract(raw, '$.subject.type') END) = ?", filter.subject.type);
+      add("(CASE WHEN json_valid(raw) THEN json_extract(raw, '$.subject.id') END) = ?", filter.subject.id);
+    }
     if (filter.cursor !== undefined) add('seq < ?', decodeCursor(filter.cursor));
     const sql = `SELECT * FROM quarantine ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...params, limit + 1) as QuarantineRow[];

@@ -1,0 +1,54 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManualClock, SeededIds } from '@concord/common';
+import { loadConfig, type ConcordConfig } from '../../../apps/hub/src/config/concord-config';
+import { createHubApp } from '../../../apps/hub/src/create-hub-app';
+import { ProjectionsService } from '../../../apps/hub/src/projections/projections.service';
+
+export interface TestHub {
+  readonly app: NestFastifyApplication;
+  readonly clock: ManualClock;
+  readonly dataDir: string;
+  readonly config: ConcordConfig;
+  post(url: string, body: unknown): Promise<{ status: number; body: any }>;
+  get(url: string, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Record<string, unknown> }>;
+  /** Waits until every projection has applied the whole log. */
+  settle(): Promise<void>;
+  close(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** The real hub (Fastify, Nest, SQLite files) on a temporary data dir, with a manual clock and seeded ids. */
+export async function startTestHub(options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestHub> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concord-e2e-'));
+  const clock = options.clock ?? new ManualClock('2026-11-21T10:00:00.000Z');
+  const config = loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error', ...options.env });
+  const app = await createHubApp(config, { clock, ids: new SeededIds(7) });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    app,
+    clock,
+    dataDir,
+    config,
+    async post(url, body) {
+      const response = await app.inject({ method: 'POST', url, payload: body as object, headers: { 'content-type': 'application/json' } });
+      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
+    },
+    async get(url, headers = {}) {
+      const response = await app.inject({ method: 'GET', url, headers });
+      const isJson = String(response.headers['content-type'] ?? '').includes('json');
+      return { status: response.statusCode, body: isJson ? JSON.parse(response.body) : undefined, text: response.body, headers: response.headers };
+    },
+    async settle() {
+      const projections = app.get(ProjectionsService);
+      const head = Math.max(0, ...(await projections.statuses()).map((s) => s.headPosition));
+      await projections.waitForAll(head);
+    },
+    async close({ keepData = false } = {}) {
+      await app.close();
+      if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
