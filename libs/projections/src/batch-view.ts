@@ -5,6 +5,12 @@ import type { DocumentChange, ReadModelStore } from './read-model-store.port';
  * A projection's unit of work for one batch: reads go to the store once per
  * document and are cached; writes stay in memory until the runner commits them
  * together with the checkpoint.
+ *
+ * Documents handed out are shared, not copied (copying dominated rebuild time):
+ * projections must treat them as read-only and `put` a new object. The
+ * ProjectionTestbed deep-freezes them, so a projection that mutates fails its specs.
+ * A failing event never leaks half-applied changes: the runner throws the whole
+ * view away and replays the batch prefix into a fresh one.
  */
 export class BatchView implements ReadModelView {
   private readonly cache = new Map<string, Doc | undefined>();
@@ -14,10 +20,10 @@ export class BatchView implements ReadModelView {
 
   async get<T extends Doc = Doc>(collection: string, key: string): Promise<T | undefined> {
     const id = cacheKey(collection, key);
-    if (this.cache.has(id)) return clone(this.cache.get(id)) as T | undefined;
+    if (this.cache.has(id)) return this.cache.get(id) as T | undefined;
     const doc = await this.store.get(collection, key);
     this.cache.set(id, doc);
-    return clone(doc) as T | undefined;
+    return doc as T | undefined;
   }
 
   /** Warms the cache for many documents with one query (an optional speed-up before applying a batch). */
@@ -47,12 +53,4 @@ export class BatchView implements ReadModelView {
 
 function cacheKey(collection: string, key: string): string {
   return `${collection}\u0000${key}`;
-}
-
-/**
- * Projections get their own copy, so mutating a document they read cannot
- * change the cache behind the runner's back (a half-applied event must leave no trace).
- */
-function clone<T>(doc: T): T {
-  return doc === undefined ? doc : structuredClone(doc);
 }

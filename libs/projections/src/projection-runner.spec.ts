@@ -127,6 +127,21 @@ describe('ProjectionRunner', () => {
     await bed.close();
   });
 
+  it('in specs, a projection that mutates a document it read fails instead of drifting silently', async () => {
+    const mutating: ProjectionDefinition = {
+      ...counting(),
+      async apply(e, view) {
+        const current = await view.get<{ n: number }>('counts', e.subject.id);
+        if (current) current.n += 1; // the bug: changes the shared document without put
+        else view.put('counts', e.subject.id, { n: 1 });
+      },
+    };
+    const bed = new ProjectionTestbed(mutating);
+    await bed.given([event('1'), event('2')]);
+    await expect(bed.run()).rejects.toThrow(/Cannot assign to read only property/);
+    await bed.close();
+  });
+
   it('reports lag in events and seconds from the injected clock', async () => {
     const bed = new ProjectionTestbed(counting());
     await bed.given([event('1'), event('2')], { stepMs: 0 });

@@ -18,6 +18,8 @@ export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   /** Test seam: called after a batch was applied in memory, before it is committed. Throwing here simulates a crash. */
   readonly beforeCommit?: (projection: string, position: Position) => void;
+  /** Test seam: wraps the unit of work (the testbed freezes documents to catch projections that mutate them). */
+  readonly viewFactory?: (readModels: ReadModelStore) => BatchView;
 }
 
 export interface ProjectionStatus {
@@ -213,7 +215,8 @@ export class ProjectionRunner {
 
   /** Applies one batch and commits it with the checkpoint; on a failing event commits what came before it, then throws. */
   private async process(batch: readonly StoredEvent[]): Promise<void> {
-    const view = new BatchView(this.options.readModels);
+    const view = this.options.viewFactory ? this.options.viewFactory(this.options.readModels) : new BatchView(this.options.readModels);
+    await this.prefetch(batch, view);
     let applied = this.position;
     for (const event of batch) {
       if (event.position <= applied) continue;
@@ -245,6 +248,21 @@ export class ProjectionRunner {
     this.position = applied;
     if (this.rebuildProgress && applied >= this.rebuildProgress.targetPosition) this.rebuildProgress = undefined;
     if (this.state !== 'failed' && this.state !== 'stopped') this.state = this.rebuildProgress ? 'rebuilding' : 'running';
+  }
+
+  private async prefetch(batch: readonly StoredEvent[], view: BatchView): Promise<void> {
+    const keysOf = this.projection.keysOf?.bind(this.projection);
+    if (!keysOf) return;
+    const byCollection = new Map<string, Set<string>>();
+    for (const event of batch) {
+      if (event.position <= this.position || !handlesEvent(this.projection, event.type)) continue;
+      for (const { collection, key } of keysOf(event)) {
+        const keys = byCollection.get(collection) ?? new Set<string>();
+        keys.add(key);
+        byCollection.set(collection, keys);
+      }
+    }
+    for (const [collection, keys] of byCollection) await view.prefetch(collection, [...keys]);
   }
 
   private now(): string {

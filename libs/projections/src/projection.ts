@@ -8,6 +8,7 @@ export type Doc = Record<string, unknown>;
  * key. Reads see the projection's own earlier writes in the same batch.
  */
 export interface ReadModelView {
+  /** The stored document, shared with the runner: read-only, `put` a new object to change it. */
   get<T extends Doc = Doc>(collection: string, key: string): Promise<T | undefined>;
   put(collection: string, key: string, doc: Doc): void;
   delete(collection: string, key: string): void;
@@ -27,6 +28,8 @@ export interface ProjectionDefinition {
   readonly collections: readonly string[];
   /** Event types it handles; others only advance the checkpoint. Omit for all. */
   readonly handles?: readonly string[];
+  /** Optional: the documents an event will read, so a batch can load them in one query. */
+  keysOf?(event: StoredEvent): ReadonlyArray<{ readonly collection: string; readonly key: string }>;
   apply(event: StoredEvent, view: ReadModelView): void | Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import { READ_MODEL_STORE, type DocumentPage, type DocumentQuery, type ReadModel
 import { QUARANTINE_STORE, type QuarantineStore } from '@concord/quarantine';
 import { prepareForReading } from '../projections/projections.service';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
-import { entityKey, evolveEntityView, reportStyleFrom, type EntityView } from './entity-view';
+import { entityKey, foldEntityView, reportStyleFrom, type EntityView } from './entity-view';
 import { ENTITIES } from './entity-view.projection';
 
 /** `asOf` (recorded time) or `atPosition` (global log position): fold the stream up to then. */
@@ -48,15 +48,10 @@ export class GetEntityHandler implements IQueryHandler<GetEntityQuery, EntityVie
   private async fold(subject: SubjectRef, at: NonNullable<PointInTime>): Promise<EntityView | undefined> {
     const prepare = prepareForReading(this.registry);
     const reportStyle = reportStyleFrom(this.registry);
-    const events = await this.store.readStream(streamNameOf(subject));
-    let view: EntityView | undefined;
-    for (const event of events) {
-      const included = 'asOf' in at ? Date.parse(event.recordedAt) <= at.asOf.getTime() : event.position <= at.atPosition;
-      if (!included) break;
-      if (event.source === 'concord') continue;
-      view = evolveEntityView(view, prepare(event), reportStyle);
-    }
-    return view;
+    const events = (await this.store.readStream(streamNameOf(subject))).map(prepare);
+    return foldEntityView(events, reportStyle, (event) =>
+      'asOf' in at ? Date.parse(event.recordedAt) <= at.asOf.getTime() : event.position <= at.atPosition,
+    );
   }
 }
 

@@ -12,6 +12,7 @@ export function entityViewProjection(registry: ContractRegistry): ProjectionDefi
     name: ENTITY_VIEW,
     version: 1,
     collections: [ENTITIES],
+    keysOf: (event) => [{ collection: ENTITIES, key: entityKey(event.subject) }],
     async apply(event, view) {
       if (event.source === HUB_SOURCE) return; // the hub's own facts are not a business system's view
       const key = entityKey(event.subject);

@@ -1,4 +1,4 @@
-import type { ContractRegistry, SubjectRef } from '@concord/contracts';
+import { HUB_SOURCE, type ContractRegistry, type SubjectRef } from '@concord/contracts';
 import type { StoredEvent } from '@concord/event-store';
 
 type Fields = Record<string, unknown>;
@@ -61,7 +61,7 @@ export function evolveEntityView(view: EntityView | undefined, event: StoredEven
     };
   }
   const data = event.data as Fields;
-  const sourceState = reportStyle(event.type) === 'full-state' ? structuredClone(data) : deepMerge(previous?.state ?? {}, data);
+  const sourceState = reportStyle(event.type) === 'full-state' ? data : deepMerge(previous?.state ?? {}, data);
   const sourceView: SourceView = {
     state: sourceState,
     lastEventId: event.id,
@@ -83,12 +83,15 @@ export function evolveEntityView(view: EntityView | undefined, event: StoredEven
   };
 }
 
-/** Objects merge field by field; anything else (values, arrays) is replaced. */
+/**
+ * Objects merge field by field; anything else (values, arrays) is replaced.
+ * Inputs are never modified; unchanged branches are shared with them.
+ */
 export function deepMerge(target: Fields, patch: Fields): Fields {
   const out: Fields = { ...target };
   for (const [key, value] of Object.entries(patch)) {
     const current = out[key];
-    out[key] = isPlainObject(value) && isPlainObject(current) ? deepMerge(current, value) : structuredClone(value);
+    out[key] = isPlainObject(value) && isPlainObject(current) ? deepMerge(current, value) : value;
   }
   return out;
 }
@@ -99,4 +102,22 @@ function isPlainObject(value: unknown): value is Fields {
 
 export function entityKey(subject: SubjectRef): string {
   return `${subject.type}/${subject.id}`;
+}
+
+/**
+ * Folds a stream's events (in revision order, already prepared for reading)
+ * into the view as it stood after the last one `include` accepts: time travel.
+ */
+export function foldEntityView(
+  events: readonly StoredEvent[],
+  reportStyle: ReportStyle,
+  include: (event: StoredEvent) => boolean = () => true,
+): EntityView | undefined {
+  let view: EntityView | undefined;
+  for (const event of events) {
+    if (!include(event)) break;
+    if (event.source === HUB_SOURCE) continue;
+    view = evolveEntityView(view, event, reportStyle);
+  }
+  return view;
 }

@@ -1,2 +1,3 @@
 export * from './projection-testbed';
 export * from './read-model-store-contract';
+export * from './frozen-view';

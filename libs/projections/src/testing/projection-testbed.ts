@@ -4,6 +4,7 @@ import { SqliteEventStore, type StoredEvent, type Transport } from '@concord/eve
 import type { Doc, ProjectionDefinition } from '../projection';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../projection-runner';
 import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
+import { FrozenBatchView } from './frozen-view';
 
 const testTransport: Transport = { kind: 'internal', component: 'projection-spec' };
 
@@ -29,6 +30,7 @@ export class ProjectionTestbed {
       store: this.store,
       readModels: this.readModels,
       clock: this.clock,
+      viewFactory: (readModels) => new FrozenBatchView(readModels),
       ...(options.prepare ? { prepare: options.prepare } : {}),
     });
   }

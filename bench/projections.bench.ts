@@ -1,0 +1,98 @@
+/**
+ * npm run bench:projections — rebuild of the entity view over N stored events
+ * (default 1,000,000: 200,000 orders × 5 events from 3 sources).
+ * Usage: npm run bench:projections -- [--events N] [--runs R] [--keep DIR]
+ * (--keep: seed into DIR once and keep it, so repeated runs skip seeding).
+ */
+import 'reflect-metadata';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { systemClock } from '@concord/common';
+import { ContractRegistry, exampleContracts, streamNameOf, type EventEnvelope } from '@concord/contracts';
+import { SqliteEventStore, type AppendRequest } from '@concord/event-store';
+import { ProjectionRunner, SqliteReadModelStore } from '@concord/projections';
+import { entityViewProjection } from '../apps/hub/src/entities/entity-view.projection';
+import { prepareForReading } from '../apps/hub/src/projections/projections.service';
+import { machineFacts, median } from './support/machine';
+
+function flag(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const SOURCES = ['erp', 'crm', 'billing'];
+
+function envelope(i: number): EventEnvelope {
+  const order = `SO-${Math.floor(i / 5)}`;
+  const source = SOURCES[i % 3]!;
+  const first = i % 5 < 3;
+  return {
+    id: `bench-${i}`,
+    source,
+    type: first ? 'order.created' : 'order.status-changed',
+    schemaVersion: 1,
+    subject: { type: 'order', id: order },
+    occurredAt: '2026-11-21T09:00:00Z',
+    sourceSequence: i,
+    data: first ? { customerId: `C-${i % 997}`, status: 'OPEN', total: { amount: i % 1000, currency: 'EUR' } } : { status: i % 2 ? 'done' : 'shipped' },
+  };
+}
+
+async function seed(file: string, count: number): Promise<void> {
+  const store = SqliteEventStore.open(file, { synchronous: 'OFF', maxEventsPerCommit: 10_000 });
+  const started = Date.now();
+  for (let from = 0; from < count; from += 10_000) {
+    const requests: AppendRequest[] = [];
+    for (let i = from; i < Math.min(from + 10_000, count); i++) {
+      const e = envelope(i);
+      requests.push({ stream: streamNameOf(e.subject), events: [{ envelope: e, transport: { kind: 'internal', component: 'bench' } }] });
+    }
+    await store.appendMany(requests);
+  }
+  await store.close();
+  console.log(`seeded ${count.toLocaleString('en-US')} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+async function main(): Promise<void> {
+  const events = flag('events', 1_000_000);
+  const runs = flag('runs', 3);
+  const keepIndex = process.argv.indexOf('--keep');
+  const kept = keepIndex > 0 ? process.argv[keepIndex + 1] : undefined;
+  const dir = kept ?? mkdtempSync(join(tmpdir(), 'concord-bench-proj-'));
+  try {
+    const logFile = join(dir, 'events.db');
+    if (!existsSync(logFile)) {
+      mkdirSync(dir, { recursive: true });
+      await seed(logFile, events);
+    }
+    const registry = new ContractRegistry(exampleContracts);
+    const rates: number[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const store = SqliteEventStore.open(logFile);
+      const readModels = SqliteReadModelStore.open(join(dir, `read-models-${run}.db`));
+      const runner = new ProjectionRunner(entityViewProjection(registry), {
+        store,
+        readModels,
+        clock: systemClock,
+        prepare: prepareForReading(registry),
+        batchSize: 5000,
+      });
+      const started = process.hrtime.bigint();
+      await runner.resetToZero();
+      const reached = await runner.catchUp();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      rates.push(reached / seconds);
+      console.log(`run ${run}: ${reached.toLocaleString('en-US')} events in ${seconds.toFixed(2)} s = ${Math.round(reached / seconds).toLocaleString('en-US')} events/s`);
+      await readModels.close();
+      await store.close();
+      rmSync(join(dir, `read-models-${run}.db`), { force: true });
+    }
+    console.log(`\nentity-view rebuild, ${events.toLocaleString('en-US')} events: median ${Math.round(median(rates)).toLocaleString('en-US')} events/s over ${runs} runs`);
+    console.log(machineFacts());
+  } finally {
+    if (!kept) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();
