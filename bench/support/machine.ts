@@ -1,11 +1,12 @@
 import Database from 'better-sqlite3';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /** Facts that make a benchmark figure meaningful to someone reading it later. */
 export function machineFacts(): string {
   const cpu = cpus();
   const sqlite = (new Database(':memory:').prepare('select sqlite_version() as v').get() as { v: string }).v;
-  const betterSqlite = (require('better-sqlite3/package.json') as { version: string }).version;
+  const betterSqlite = (JSON.parse(readFileSync(require.resolve('better-sqlite3/package.json'), 'utf8')) as { version: string }).version;
   return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown CPU'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, SQLite ${sqlite} (better-sqlite3 ${betterSqlite}), ${process.platform}/${process.arch}`;
 }
 
