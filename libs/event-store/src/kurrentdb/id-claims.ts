@@ -52,10 +52,10 @@ export class IdClaims {
    */
   async claim(claim: IdClaim): Promise<boolean> {
     try {
-      await this.client.appendToStream(this.names.idClaim(claim.id), jsonEvent({ type: ID_CLAIMED, data: { ...claim } }), {
+      const result = await this.client.appendToStream(this.names.idClaim(claim.id), jsonEvent({ type: ID_CLAIMED, data: { ...claim } }), {
         expectedRevision: NO_STREAM,
       });
-      return true;
+      return result.success;
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return false;
       throw error;

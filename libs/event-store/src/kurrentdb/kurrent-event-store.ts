@@ -332,11 +332,13 @@ export class KurrentEventStore implements EventStore {
       return event;
     });
     try {
-      await this.client.appendToStream(
+      const result = await this.client.appendToStream(
         this.names.stream(stream),
         chained.map((event) => toKurrentEvent(event, eventUuidOf(event.fields.id, this.names.namespace))),
         { expectedRevision: tail.revision < 0 ? NO_STREAM : BigInt(tail.revision) },
       );
+      // Only a client built with throwOnAppendFailure=false answers a conflict this way instead of throwing.
+      if (!result.success) return CONFLICT;
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) return CONFLICT;
       throw error;

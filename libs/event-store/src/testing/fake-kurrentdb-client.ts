@@ -102,7 +102,8 @@ export class FakeKurrentClient implements KurrentClient {
   /** Every append the server processed or refused, in order: for assertions on what the adapter sent. */
   readonly appendCalls: AppendCall[] = [];
 
-  constructor() {
+  /** `throwOnAppendFailure: false` mirrors the client option: conflicts resolve `{ success: false }` instead of throwing. */
+  constructor(private readonly settings: { readonly throwOnAppendFailure?: boolean } = {}) {
     // A real log never starts empty: the server writes its own records first.
     this.write('$epoch-information', [this.systemEvent('$epoch', { epochNumber: 0 })]);
     this.write('$settings', [this.systemEvent('$settings', { $userStreamAcl: {} })]);
@@ -245,6 +246,7 @@ export class FakeKurrentClient implements KurrentClient {
       (expected === STREAM_EXISTS && current !== undefined) ||
       (typeof expected === 'bigint' && current === expected);
     if (!ok) {
+      if (this.settings.throwOnAppendFailure === false) return { success: false, nextExpectedRevision: current ?? -1n, position: undefined };
       throw new WrongExpectedVersionError(undefined, { streamName: call.streamName, expected, current: current ?? NO_STREAM });
     }
     const written = this.write(call.streamName, call.events);
