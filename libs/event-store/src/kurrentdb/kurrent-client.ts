@@ -16,3 +16,8 @@ export function connectKurrentDb(connectionString: string): KurrentClient {
 }
 
 export const KURRENTDB_URL_PATTERN = /^esdb(\+discover)?:\/\/\S+$/;
+
+/** A connection string fit for logs: credentials (`esdb://user:password@…`) masked. */
+export function redactKurrentUrl(connectionString: string): string {
+  return connectionString.replace(/\/\/[^@/]*@/, '//***@');
+}

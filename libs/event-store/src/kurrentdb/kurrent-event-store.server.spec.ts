@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describeEventStoreContract } from '../testing';
+import { redactKurrentUrl } from './kurrent-client';
 import { KurrentEventStore } from './kurrent-event-store';
 
 /**
@@ -11,7 +12,7 @@ import { KurrentEventStore } from './kurrent-event-store';
 const url = process.env.CONCORD_KURRENTDB_URL;
 
 if (url) {
-  describeEventStoreContract(`KurrentDB server at ${url.replace(/\/\/[^@/]*@/, '//***@')}`, async () => {
+  describeEventStoreContract(`KurrentDB server at ${redactKurrentUrl(url)}`, async () => {
     const namespace = `contract_${randomBytes(6).toString('hex')}`;
     const open = () => KurrentEventStore.connect(url, { namespace });
     let current = open();
