@@ -35,6 +35,18 @@ function beforeFirstAppendTo(client: FakeKurrentClient, stream: string, meanwhil
   });
 }
 
+/** The first append to `stream` never reaches the log: the connection fails before the server applies it. */
+function failFirstAppendTo(client: FakeKurrentClient, stream: string): void {
+  let fail = true;
+  client.interceptAppends(async (call, apply) => {
+    if (fail && call.streamName === stream) {
+      fail = false;
+      throw new UnavailableError(undefined, 'leader lost');
+    }
+    return apply();
+  });
+}
+
 function businessAppends(client: FakeKurrentClient): AppendCall[] {
   return client.appendCalls.filter((call) => !call.streamName.startsWith('$'));
 }
@@ -292,14 +304,7 @@ describe('KurrentEventStore', () => {
 
     it('an id claimed by a write that never happened is completed by a retry of the same event', async () => {
       const { client, a, b } = twoHubs();
-      let fail = true;
-      client.interceptAppends(async (call, apply) => {
-        if (fail && call.streamName === 'order-SO-1') {
-          fail = false;
-          throw new UnavailableError(undefined, 'leader lost');
-        }
-        return apply();
-      });
+      failFirstAppendTo(client, 'order-SO-1');
       await expect(a.append({ stream: 'order-SO-1', events: [aNewEvent({ id: 'e1' })] })).rejects.toThrow(StoreUnavailableError);
       expect(await a.getEvent('e1')).toBeUndefined();
 
@@ -311,12 +316,8 @@ describe('KurrentEventStore', () => {
 
     it('an id claimed by a write that never happened still refuses different content (conservative: never two meanings)', async () => {
       const { client, a } = twoHubs();
-      client.interceptAppends(async (call, apply) => {
-        if (call.streamName === 'order-SO-1') throw new UnavailableError(undefined, 'leader lost');
-        return apply();
-      });
+      failFirstAppendTo(client, 'order-SO-1');
       await expect(a.append({ stream: 'order-SO-1', events: [aNewEvent({ id: 'e1' })] })).rejects.toThrow(StoreUnavailableError);
-      client.interceptAppends(undefined);
 
       const result = await a.append({ stream: 'order-SO-1', events: [aNewEvent({ id: 'e1', data: { status: 'OTHER' } })] });
 
@@ -330,14 +331,7 @@ describe('KurrentEventStore', () => {
 
     it('finds an interrupted event written after other events of its stream', async () => {
       const { client, a, b } = twoHubs();
-      let fail = true;
-      client.interceptAppends(async (call, apply) => {
-        if (fail && call.streamName === 'order-SO-1') {
-          fail = false;
-          throw new UnavailableError(undefined, 'leader lost');
-        }
-        return apply();
-      });
+      failFirstAppendTo(client, 'order-SO-1');
       await expect(a.append({ stream: 'order-SO-1', events: [aNewEvent({ id: 'late' })] })).rejects.toThrow(StoreUnavailableError);
       for (const id of ['x1', 'x2']) appended(await b.append({ stream: 'order-SO-1', events: [aNewEvent({ id })] }));
 

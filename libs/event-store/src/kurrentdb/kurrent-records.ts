@@ -1,5 +1,5 @@
 import { jsonEvent, START, type EventData, type Position as KurrentPosition, type ReadPosition } from '@eventstore/db-client';
-import type { ActorRef, SubjectRef } from '@concord/contracts';
+import type { EventEnvelope } from '@concord/contracts';
 import type { ChainedFields } from '../chain';
 import type { Position, StoredEvent, Transport } from '../event-store.port';
 
@@ -11,17 +11,8 @@ export const CONCORD_FORMAT = 1;
  * is the business payload (so KurrentDB projections see what they expect), and
  * the metadata carries the rest of the envelope plus what the hub added.
  */
-interface ConcordMetadata {
+interface ConcordMetadata extends Omit<EventEnvelope, 'type' | 'data'> {
   readonly concord: typeof CONCORD_FORMAT;
-  readonly id: string;
-  readonly source: string;
-  readonly schemaVersion: number;
-  readonly subject: SubjectRef;
-  readonly occurredAt: string;
-  readonly sourceSequence?: number;
-  readonly correlationId?: string;
-  readonly causationId?: string;
-  readonly actor?: ActorRef;
   readonly recordedAt: string;
   readonly transport: Transport;
   readonly contentDigest: string;

@@ -29,6 +29,7 @@ import {
   type SubscribeToAllOptions,
 } from '@eventstore/db-client';
 import type { KurrentClient } from '../kurrentdb/kurrent-client';
+import type { KurrentRecord } from '../kurrentdb/kurrent-records';
 
 /**
  * A TEST DOUBLE of `EventStoreDBClient` for unit tests: exactly the methods the
@@ -61,14 +62,7 @@ import type { KurrentClient } from '../kurrentdb/kurrent-client';
  * `setAvailable(false)` (every call fails with `UnavailableError`), and
  * `failSubscriptions` (live subscriptions end with an error).
  */
-export interface FakeRecord {
-  readonly streamId: string;
-  readonly id: string;
-  readonly revision: bigint;
-  readonly type: string;
-  readonly data: unknown;
-  readonly metadata: unknown;
-  readonly isJson: boolean;
+export interface FakeRecord extends KurrentRecord {
   readonly created: Date;
   readonly position: Position;
 }
