@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config/concord-config';
+import { redactKurrentUrl } from '@concord/event-store';
+import { ConfigError, loadConfig, type ConcordConfig } from './config/concord-config';
 import { createHubApp } from './create-hub-app';
 
 async function main(): Promise<void> {
@@ -12,8 +13,15 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   new Logger('Concord').log(
-    `hub listening on http://${shownHost}:${port} (API /v1, OpenAPI /docs, health /health); event log in ${resolve(config.CONCORD_DATA_DIR)}`,
+    `hub listening on http://${shownHost}:${port} (API /v1, OpenAPI /docs, health /health); ${describeEventLog(config)}`,
   );
+}
+
+function describeEventLog(config: ConcordConfig): string {
+  if (config.CONCORD_EVENT_STORE === 'kurrentdb') {
+    return `event log on KurrentDB ${redactKurrentUrl(config.CONCORD_KURRENTDB_URL!)}, quarantine in ${resolve(config.CONCORD_DATA_DIR)}`;
+  }
+  return `event log in ${resolve(config.CONCORD_DATA_DIR)}`;
 }
 
 main().catch((error: unknown) => {

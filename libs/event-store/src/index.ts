@@ -1,3 +1,4 @@
 export * from './event-store.port';
 export * from './chain';
 export * from './sqlite/sqlite-event-store';
+export * from './kurrentdb';

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
+import { KURRENTDB_URL_PATTERN } from '@concord/event-store';
 
 function toInt({ value }: { value: unknown }): unknown {
   return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -30,6 +31,16 @@ export class ConcordConfig {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   CONCORD_MAX_EVENTS_PER_COMMIT = 5000;
+
+  /** Where the event log lives: the embedded SQLite file, or a KurrentDB / EventStoreDB cluster. */
+  @IsIn(['sqlite', 'kurrentdb'], { message: 'CONCORD_EVENT_STORE must be sqlite or kurrentdb' })
+  CONCORD_EVENT_STORE: 'sqlite' | 'kurrentdb' = 'sqlite';
+
+  @ValidateIf((config: ConcordConfig) => config.CONCORD_EVENT_STORE === 'kurrentdb' || config.CONCORD_KURRENTDB_URL !== undefined)
+  @Matches(KURRENTDB_URL_PATTERN, {
+    message: 'CONCORD_KURRENTDB_URL must be an esdb:// or esdb+discover:// connection string (required when CONCORD_EVENT_STORE=kurrentdb)',
+  })
+  CONCORD_KURRENTDB_URL: string | undefined = undefined;
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');

@@ -1,27 +1,35 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { join } from 'node:path';
 import { CLOCK, ID_GENERATOR, randomIds, systemClock, type Clock, type IdGenerator } from '@concord/common';
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
-import { EVENT_STORE, SqliteEventStore, type EventStore } from '@concord/event-store';
+import { EVENT_STORE, type EventStore, type KurrentClient } from '@concord/event-store';
 import { QUARANTINE_STORE, SqliteQuarantineStore } from '@concord/quarantine';
 import { CONCORD_CONFIG, type ConcordConfig } from '../config/concord-config';
+import { openEventLog, openLocalDatabase, type LocalDatabase } from './event-log';
 
 export const CONTRACT_REGISTRY = Symbol('ContractRegistry');
+const LOCAL_DATABASE = Symbol('LocalDatabase');
 
-/** What a test or simulation may replace: time and randomness. */
+/** What a test or simulation may replace: time, randomness, and the KurrentDB client. */
 export interface HubRuntime {
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
+  /** With CONCORD_EVENT_STORE=kurrentdb: the client to use instead of connecting to CONCORD_KURRENTDB_URL (tests pass a fake). */
+  readonly kurrentClient?: KurrentClient;
 }
 
 /**
- * The embedded storage: one SQLite file holds the event log and the quarantine,
- * so a refused input is exactly as durable as an accepted one.
+ * The storage: the event log (embedded SQLite, or KurrentDB with
+ * CONCORD_EVENT_STORE=kurrentdb) and the quarantine, which stays in SQLite on
+ * this machine (in the event log's own file when the log is embedded, so a
+ * refused input is exactly as durable as an accepted one).
  */
 @Global()
 @Module({})
 export class StorageModule implements OnApplicationShutdown {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(LOCAL_DATABASE) private readonly local: LocalDatabase,
+  ) {}
 
   static forRoot(config: ConcordConfig, runtime: HubRuntime = {}): DynamicModule {
     const exported = [CONCORD_CONFIG, CLOCK, ID_GENERATOR, CONTRACT_REGISTRY, EVENT_STORE, QUARANTINE_STORE];
@@ -35,17 +43,13 @@ export class StorageModule implements OnApplicationShutdown {
         {
           provide: EVENT_STORE,
           inject: [CLOCK],
-          useFactory: (clock: Clock) =>
-            SqliteEventStore.open(join(config.CONCORD_DATA_DIR, 'events.db'), {
-              clock,
-              synchronous: config.CONCORD_SQLITE_SYNCHRONOUS,
-              maxEventsPerCommit: config.CONCORD_MAX_EVENTS_PER_COMMIT,
-            }),
+          useFactory: (clock: Clock) => openEventLog(config, clock, runtime.kurrentClient),
         },
+        { provide: LOCAL_DATABASE, inject: [EVENT_STORE], useFactory: (store: EventStore) => openLocalDatabase(config, store) },
         {
           provide: QUARANTINE_STORE,
-          inject: [EVENT_STORE, CLOCK, ID_GENERATOR],
-          useFactory: (store: SqliteEventStore, clock: Clock, ids: IdGenerator) => new SqliteQuarantineStore(store.db, clock, ids),
+          inject: [LOCAL_DATABASE, CLOCK, ID_GENERATOR],
+          useFactory: (local: LocalDatabase, clock: Clock, ids: IdGenerator) => new SqliteQuarantineStore(local.db, clock, ids),
         },
       ],
       exports: exported,
@@ -54,5 +58,6 @@ export class StorageModule implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+    if (this.local.separate) this.local.db.close();
   }
 }

@@ -16,6 +16,7 @@ import type {
   Subscription,
   Transport,
 } from '../event-store.port';
+import { revisionConflict } from '../expected-revision';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows';
 import { EVENT_LOG_NAMESPACE, eventLogMigrations } from './schema';
 import { LogSubscription } from './log-subscription';
@@ -285,11 +286,8 @@ export class SqliteEventStore implements EventStore {
 }
 
 function checkExpectedRevision(request: AppendRequest, current: number | undefined): void {
-  const expected = request.expectedRevision ?? 'any';
-  const actual = current ?? -1;
-  const matches =
-    expected === 'any' || (expected === 'no-stream' ? current === undefined : current !== undefined && current === expected);
-  if (!matches) throw new RequestRefused({ ok: false, reason: 'wrong-expected-revision', expected, actual });
+  const conflict = revisionConflict(request, current);
+  if (conflict) throw new RequestRefused(conflict);
 }
 
 function toRow(

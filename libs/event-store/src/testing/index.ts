@@ -1,2 +1,3 @@
 export * from './event-store-contract';
 export * from './event-factory';
+export * from './fake-kurrentdb-client';
