@@ -3,14 +3,16 @@
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2022', keepClassNames: true } }];
 
 const moduleNameMapper = {
-  '^@concord/event-store/testing$': '<rootDir>/libs/event-store/src/testing',
+  '^@concord/([a-z-]+)/testing$': '<rootDir>/libs/$1/src/testing',
   '^@concord/([a-z-]+)$': '<rootDir>/libs/$1/src',
 };
 
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  // content-disposition@3 (via @fastify/static) ships ESM only; Node 20 loads it natively, jest needs it compiled.
+  transform: { '^.+\\.ts$': swc, '^.+/node_modules/content-disposition/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
 };

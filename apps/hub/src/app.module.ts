@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AccessModule } from './access/access.module';
 import type { ConcordConfig } from './config/concord-config';
 import { EventsController } from './events/events.controller';
 import { GetEventHandler, GetStreamHandler } from './events/events.queries';
@@ -14,7 +15,7 @@ export class HubModule {
   static forRoot(config: ConcordConfig, runtime: HubRuntime = {}): DynamicModule {
     return {
       module: HubModule,
-      imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, runtime)],
+      imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, runtime), AccessModule],
       controllers: [IngestController, EventsController, QuarantineController, HealthController],
       providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler],
     };

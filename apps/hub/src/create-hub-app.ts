@@ -2,7 +2,9 @@ import { Logger, ValidationPipe, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { ApiKeys } from '@concord/access';
 import type { ContractRegistry } from '@concord/contracts';
+import { RouteCatalog, installRouteAccess } from './access/route-catalog';
 import { HubModule } from './app.module';
 import type { ConcordConfig } from './config/concord-config';
 import { installJsonBodyParser } from './http/json-body-parser';
@@ -32,6 +34,7 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
     bufferLogs: false,
     bodyParser: false,
   });
+  installRouteAccess(app.getHttpAdapter().getInstance(), app.get(ApiKeys), app.get(RouteCatalog));
   installJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new StoreUnavailableFilter());

@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { InvalidCursorError, QUARANTINE_STORE, type QuarantineStore } from '@concord/quarantine';
 import { MAX_PAGE_LIMIT } from '../http/query-params';
+import { Roles } from '../access/route-access';
 
 export class QuarantineQuery {
   @IsOptional() @IsString() @Length(1, 64)
@@ -34,6 +35,7 @@ export class QuarantineController {
   constructor(@Inject(QUARANTINE_STORE) private readonly quarantine: QuarantineStore) {}
 
   @Get()
+  @Roles('analyst', 'auditor')
   @ApiOperation({ summary: 'Refused inputs, newest first, with reasons, attempts and first/last seen' })
   async list(@Query() query: QuarantineQuery) {
     try {
@@ -46,6 +48,7 @@ export class QuarantineController {
   }
 
   @Get(':id')
+  @Roles('analyst', 'auditor')
   @ApiOperation({ summary: 'One quarantined input, raw, with why it was refused' })
   async get(@Param('id') id: string) {
     const entry = await this.quarantine.get(id);
