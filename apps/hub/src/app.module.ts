@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
+import { createHubLogger, type HubLogger } from './logging/hub-logger';
+import { LoggingModule } from './logging/logging.module';
+import { OperationsModule } from './operations/operations.module';
 import type { ConcordConfig } from './config/concord-config';
 import { EventsController } from './events/events.controller';
 import { GetEventHandler, GetStreamHandler } from './events/events.queries';
@@ -12,10 +15,16 @@ import { StorageModule, type HubRuntime } from './storage/storage.module';
 
 @Module({})
 export class HubModule {
-  static forRoot(config: ConcordConfig, runtime: HubRuntime = {}): DynamicModule {
+  static forRoot(config: ConcordConfig, runtime: HubRuntime = {}, logger?: HubLogger): DynamicModule {
     return {
       module: HubModule,
-      imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, runtime), AccessModule],
+      imports: [
+        CqrsModule.forRoot(),
+        StorageModule.forRoot(config, runtime),
+        LoggingModule.forRoot(logger ?? createHubLogger(config.CONCORD_LOG_LEVEL, runtime.logDestination)),
+        AccessModule,
+        OperationsModule,
+      ],
       controllers: [IngestController, EventsController, QuarantineController, HealthController],
       providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler],
     };

@@ -1,4 +1,5 @@
-import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, Inject, Post, Req, HttpException } from '@nestjs/common';
+import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, Inject, Post, Req, HttpException, UseGuards } from '@nestjs/common';
+import { IngestionPressureGuard } from '../operations/ingestion-pressure.guard';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -20,6 +21,7 @@ export class IngestController {
   @Post()
   @HttpCode(200)
   @Roles('connector')
+  @UseGuards(IngestionPressureGuard)
   @ApiOperation({
     summary: 'Publish one event or a batch of up to 1,000',
     description:

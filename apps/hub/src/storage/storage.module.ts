@@ -1,4 +1,5 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { join } from 'node:path';
 import { CLOCK, ID_GENERATOR, randomIds, systemClock, type Clock, type IdGenerator } from '@concord/common';
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
@@ -12,6 +13,10 @@ export const CONTRACT_REGISTRY = Symbol('ContractRegistry');
 export interface HubRuntime {
   readonly clock?: Clock;
   readonly ids?: IdGenerator;
+  /** Where the JSON logs go (default stdout); tests pass a stream to read them. */
+  readonly logDestination?: DestinationStream;
+  /** Where webhook secrets are looked up by name (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
