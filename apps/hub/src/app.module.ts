@@ -4,6 +4,7 @@ import { AccessModule } from './access/access.module';
 import { createHubLogger, type HubLogger } from './logging/hub-logger';
 import { LoggingModule } from './logging/logging.module';
 import { OperationsModule } from './operations/operations.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import type { ConcordConfig } from './config/concord-config';
 import { EventsController } from './events/events.controller';
 import { GetEventHandler, GetStreamHandler } from './events/events.queries';
@@ -24,6 +25,7 @@ export class HubModule {
         LoggingModule.forRoot(logger ?? createHubLogger(config.CONCORD_LOG_LEVEL, runtime.logDestination)),
         AccessModule,
         OperationsModule,
+        WebhooksModule.forRoot(config, runtime.env),
       ],
       controllers: [IngestController, EventsController, QuarantineController, HealthController],
       providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler],

@@ -33,6 +33,8 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
   const app = await NestFactory.create<NestFastifyApplication>(HubModule.forRoot(config, runtime, logger), adapter, {
     logger: new NestPinoLogger(logger),
     bodyParser: false,
+    // Start-up errors (bad webhook configuration…) reach the caller instead of ending the process.
+    abortOnError: false,
   });
   installRouteAccess(app.getHttpAdapter().getInstance(), app.get(ApiKeys), app.get(RouteCatalog));
   installRequestTelemetry(app.getHttpAdapter().getInstance(), app.get(HubMetrics), logger);

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config/concord-config';
 import { createHubApp } from './create-hub-app';
+import { WebhookConfigError } from './webhooks/webhook-config';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof WebhookConfigError) {
     console.error(`Concord cannot start: ${error.message}`);
   } else {
     console.error('Concord failed to start:', error);

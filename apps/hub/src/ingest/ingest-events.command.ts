@@ -1,8 +1,8 @@
 import type { FieldError, RejectionReason } from '@concord/contracts';
 import type { Transport } from '@concord/event-store';
 
-/** Contract refusals plus the one the hub adds: the caller's key may not publish for that source. */
-export type IngestRejectionReason = RejectionReason | 'source-not-allowed';
+/** Contract refusals, a key publishing for a source it is not granted, and webhooks that cannot become an envelope. */
+export type IngestRejectionReason = RejectionReason | 'source-not-allowed' | 'malformed-json' | 'webhook-mapping-failed';
 
 /** One candidate event as it arrived, with how it arrived. */
 export interface IngestItem {
@@ -15,6 +15,12 @@ export interface IngestItem {
    * entry (the replay records it) instead of opening a second quarantine entry.
    */
   readonly replayOf?: string;
+  /**
+   * What to keep in quarantine if the item is refused, when the payload was
+   * derived from another input (a webhook's body and signature headers), so a
+   * replay can start again from what was really received.
+   */
+  readonly original?: { readonly raw: string; readonly headers?: Readonly<Record<string, string>> };
 }
 
 export type IngestResult =

@@ -63,7 +63,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     if (refusals.length > 0) {
       // A replayed item's refusal belongs to its existing entry; everything else is kept as a new one.
       const fresh = refusals.filter(({ index }) => items[index]!.replayOf === undefined);
-      const entries = await this.quarantine.recordMany(fresh.map(({ index, rejection }) => toQuarantineInput(items[index]!.payload, items[index]!.transport, rejection)));
+      const entries = await this.quarantine.recordMany(fresh.map(({ index, rejection }) => toQuarantineInput(items[index]!, rejection)));
       const quarantineIds = new Map(fresh.map(({ index }, i) => [index, entries[i]!.id]));
       refusals.forEach(({ index, rejection }) => {
         const id = idOf(items[index]!.payload);
@@ -93,13 +93,14 @@ function sourceRefusal(item: IngestItem): Refusal['rejection'] | undefined {
   return { reason: 'source-not-allowed', message, errors: [{ field: 'source', message }] };
 }
 
-function toQuarantineInput(payload: unknown, transport: Transport, rejection: Refusal['rejection']): QuarantineInput {
+function toQuarantineInput({ payload, transport, original }: IngestItem, rejection: Refusal['rejection']): QuarantineInput {
   const record = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
   return {
     reason: rejection.reason,
     message: rejection.message,
     errors: rejection.errors,
-    raw: JSON.stringify(payload) ?? String(payload),
+    raw: original?.raw ?? JSON.stringify(payload) ?? String(payload),
+    ...(original?.headers ? { headers: original.headers } : {}),
     transport,
     ...stringField('source', record.source),
     ...stringField('eventId', record.id),
