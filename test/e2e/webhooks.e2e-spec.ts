@@ -54,7 +54,7 @@ describe('POST /v1/webhooks/:source', () => {
 
   it.each([
     ['a wrong secret', (body: string) => signedHeaders('msg_3', body, Math.floor(Date.parse('2026-11-21T10:00:00Z') / 1000), [randomBytes(32)]), 'bad-signature'],
-    ['no signature', (body: string) => ({ 'content-type': 'application/json', 'webhook-id': 'msg_3', 'webhook-timestamp': '1795255200' }), 'bad-signature'],
+    ['no signature', (_body: string) => ({ 'content-type': 'application/json', 'webhook-id': 'msg_3', 'webhook-timestamp': '1795255200' }), 'bad-signature'],
   ])('answers 401 to %s and keeps the delivery in quarantine with the reason; nothing is stored', async (_label, headersFor, reason) => {
     const body = anOrderPlaced();
     const response = await deliver(headersFor(body), body);
