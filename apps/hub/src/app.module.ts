@@ -12,6 +12,7 @@ import { HealthController } from './health/health.controller';
 import { IngestController } from './ingest/ingest.controller';
 import { IngestEventsHandler } from './ingest/ingest-events.handler';
 import { QuarantineController } from './quarantine/quarantine.controller';
+import { QuarantineReplayer } from './quarantine/quarantine-replayer';
 import { StorageModule, type HubRuntime } from './storage/storage.module';
 
 @Module({})
@@ -28,7 +29,7 @@ export class HubModule {
         WebhooksModule.forRoot(config, runtime.env),
       ],
       controllers: [IngestController, EventsController, QuarantineController, HealthController],
-      providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler],
+      providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler, QuarantineReplayer],
     };
   }
 }

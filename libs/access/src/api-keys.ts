@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { randomIds, systemClock, type Clock, type IdGenerator } from '@concord/common';
-import { SOURCE_NAME } from '@concord/contracts';
+import { HUB_SOURCE, SOURCE_NAME } from '@concord/contracts';
 import { KeyHashTakenError, type ApiKeyRecord, type ApiKeyStore } from './api-key-store.port';
 import { isRole, ROLES, type Role } from './roles';
 
@@ -119,6 +119,7 @@ function checkKeyRequest(request: KeyRequest): { role: Role; sources: string[]; 
   if (name !== undefined && !NAME.test(name)) throw new InvalidKeyRequestError('name must be 1..100 characters without control characters');
   const badSource = sources.find((source) => !SOURCE_NAME.test(source));
   if (badSource !== undefined) throw new InvalidKeyRequestError(`source ${JSON.stringify(badSource)} must match [a-z0-9-]{1,64}`);
+  if (sources.includes(HUB_SOURCE)) throw new InvalidKeyRequestError(`source ${HUB_SOURCE} is reserved for the hub's own records`);
   if (role === 'connector' && sources.length === 0) throw new InvalidKeyRequestError('a connector key needs at least one source');
   if (role !== 'connector' && sources.length > 0) throw new InvalidKeyRequestError('only connector keys are limited to sources');
   if (sources.length > 100) throw new InvalidKeyRequestError('a key may name at most 100 sources');

@@ -19,6 +19,8 @@ import {
 export const PRINTABLE_ID = /^[^\u0000-\u001f\u007f]{1,200}$/;
 /** Systems that report facts: lower-case slugs. */
 export const SOURCE_NAME = /^[a-z0-9-]{1,64}$/;
+/** The source of the events the hub records about its own work (e.g. quarantine replays); reserved. */
+export const HUB_SOURCE = 'concord';
 /**
  * Entity types carry no hyphen: the stream name is `<subject.type>-<subject.id>`,
  * and the first hyphen must separate the two unambiguously.

@@ -1,7 +1,7 @@
 import { Inject, Optional } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { checkEnvelope, streamNameOf, type ContractRegistry, type EventEnvelope, type FieldError } from '@concord/contracts';
+import { checkEnvelope, HUB_SOURCE, streamNameOf, type ContractRegistry, type EventEnvelope, type FieldError } from '@concord/contracts';
 import { EVENT_STORE, type AppendRequest, type EventStore, type Transport } from '@concord/event-store';
 import { QUARANTINE_STORE, type QuarantineInput, type QuarantineStore } from '@concord/quarantine';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
@@ -85,8 +85,13 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
 
 /** A connector key publishes only for its own sources; the refusal names the source. */
 function sourceRefusal(item: IngestItem): Refusal['rejection'] | undefined {
-  if (!item.allowedSources || item.payload === null || typeof item.payload !== 'object') return undefined;
+  if (item.payload === null || typeof item.payload !== 'object') return undefined;
   const source = (item.payload as Record<string, unknown>).source;
+  if (source === HUB_SOURCE && item.transport.kind !== 'internal') {
+    const message = `source ${HUB_SOURCE} is reserved for the hub's own records`;
+    return { reason: 'source-not-allowed', message, errors: [{ field: 'source', message }] };
+  }
+  if (!item.allowedSources) return undefined;
   if (typeof source !== 'string' || item.allowedSources.includes(source)) return undefined;
   const shown = JSON.stringify(source.slice(0, 64));
   const message = `this key may not publish events from source ${shown}; it may publish for: ${item.allowedSources.join(', ')}`;
