@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { keysCommand } from './keys';
 
 /** Every CLI command; a new command is a file in this folder plus a line here. */
-export const commands: readonly CliCommand[] = [];
+export const commands: readonly CliCommand[] = [keysCommand];
