@@ -15,7 +15,7 @@ describe('quarantine replay', () => {
 
   const publish = async (event: Record<string, unknown>, key?: string) => (await hub.inject({ method: 'POST', url: '/v1/events', key, payload: { events: [event] } })).json().results[0];
   const entry = async (id: string) => (await hub.inject({ method: 'GET', url: `/v1/quarantine/${id}` })).json();
-  const replay = (id: string, payload?: unknown) => hub.inject({ method: 'POST', url: `/v1/quarantine/${id}/replay`, ...(payload !== undefined ? { payload } : {}) });
+  const replay = (id: string, payload?: Record<string, unknown>) => hub.inject({ method: 'POST', url: `/v1/quarantine/${id}/replay`, ...(payload !== undefined ? { payload } : {}) });
   const auditTrail = async (quarantineId: string) => {
     const response = await hub.inject({ method: 'GET', url: `/v1/streams/quarantine-${quarantineId}` });
     return response.statusCode === 200 ? response.json().events : [];

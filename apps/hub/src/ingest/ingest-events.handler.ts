@@ -104,13 +104,28 @@ function toQuarantineInput({ payload, transport, original }: IngestItem, rejecti
     reason: rejection.reason,
     message: rejection.message,
     errors: rejection.errors,
-    raw: original?.raw ?? JSON.stringify(payload) ?? String(payload),
+    raw: original?.raw ?? serializeForQuarantine(payload),
     ...(original?.headers ? { headers: original.headers } : {}),
     transport,
     ...stringField('source', record.source),
     ...stringField('eventId', record.id),
     ...stringField('eventType', record.type),
   };
+}
+
+/** Nesting kept in a quarantined copy; deeper parts are cut (JSON.stringify would overflow the stack on a 10,000-deep item). */
+const QUARANTINE_KEEP_DEPTH = 64;
+
+export function serializeForQuarantine(payload: unknown): string {
+  const depths = new WeakMap<object, number>();
+  const text = JSON.stringify(payload, function (this: unknown, _key: string, value: unknown) {
+    if (value === null || typeof value !== 'object') return value;
+    const depth = (this !== null && typeof this === 'object' ? (depths.get(this) ?? 0) : 0) + 1;
+    if (depth > QUARANTINE_KEEP_DEPTH) return `[cut: nested deeper than ${QUARANTINE_KEEP_DEPTH} levels]`;
+    depths.set(value, depth);
+    return value;
+  });
+  return text ?? String(payload);
 }
 
 function stringField<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { QUARANTINE_STORE, type QuarantineStore } from '@concord/quarantine';
 import type { Transport } from '@concord/event-store';
 import { IngestEventsCommand, type IngestResult } from './ingest-events.command';
+import { serializeForQuarantine } from './ingest-events.handler';
 import { readIngestBody, UnparsableBody } from './ingest-body';
 import { principalOf } from '../access/request-auth';
 import { Roles } from '../access/route-access';
@@ -45,7 +46,7 @@ export class IngestController {
     }
     const parsed = readIngestBody(body);
     if (!parsed.ok) {
-      return await this.refuseWholeBody(JSON.stringify(body) ?? '', 'not-an-object', parsed.message, transport, parsed.status);
+      return await this.refuseWholeBody(serializeForQuarantine(body), 'not-an-object', parsed.message, transport, parsed.status);
     }
     const results: IngestResult[] = await this.commands.execute(
       new IngestEventsCommand(parsed.items.map((payload) => ({ payload, transport, ...(allowedSources ? { allowedSources } : {}) }))),

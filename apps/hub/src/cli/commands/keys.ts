@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ApiKeys, InvalidKeyRequestError, SqliteApiKeyStore, type ApiKeyRecord } from '@concord/access';
 import { CliUsageError, stringFlag, type CliArgs, type CliCommand, type CliContext } from '../command';
 
-function allFlags(args: CliArgs, name: string): string[] {
+function allFlags(args: CliArgs, name: string): readonly string[] {
   // parseArgs keeps the last value of a repeated flag; read repeated --source from the raw words instead.
   return args.repeated?.get(name) ?? (typeof args.flags.get(name) === 'string' ? [args.flags.get(name) as string] : []);
 }
