@@ -16,7 +16,8 @@ const CURSOR = /^[A-Za-z0-9_-]{1,100}$/;
 /** Replays in one bulk request; more is a next request with the returned cursor. */
 export const MAX_REPLAY_BATCH = 500;
 
-export class QuarantineQuery {
+/** Filters shared by the listing and bulk replay. */
+class QuarantineFilterFields {
   @IsOptional() @IsString() @Matches(SOURCE_NAME, { message: 'source must match [a-z0-9-]{1,64}' })
   source?: string;
 
@@ -26,17 +27,19 @@ export class QuarantineQuery {
   @IsOptional() @IsISO8601({ strict: true }, { message: 'since must be an ISO-8601 date-time' })
   since?: string;
 
-  @IsOptional() @IsIn(['open', 'resolved'])
-  status?: 'open' | 'resolved';
-
   @IsOptional() @IsString() @Matches(PRINTABLE_ID, { message: 'eventId must be 1..200 characters without control characters' })
   eventId?: string;
 
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_LIMIT, { message: `limit must not exceed ${MAX_PAGE_LIMIT}` })
-  limit?: number;
-
   @IsOptional() @IsString() @Matches(CURSOR, { message: 'cursor must be a nextCursor this API returned' })
   cursor?: string;
+}
+
+export class QuarantineQuery extends QuarantineFilterFields {
+  @IsOptional() @IsIn(['open', 'resolved'])
+  status?: 'open' | 'resolved';
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(MAX_PAGE_LIMIT, { message: `limit must not exceed ${MAX_PAGE_LIMIT}` })
+  limit?: number;
 }
 
 export class ReplayOneBody {
@@ -46,27 +49,12 @@ export class ReplayOneBody {
 }
 
 /** Which open entries to replay: the same filters as the listing, or explicit ids. */
-export class ReplayManyBody {
-  @IsOptional() @IsString() @Matches(SOURCE_NAME, { message: 'source must match [a-z0-9-]{1,64}' })
-  source?: string;
-
-  @IsOptional() @IsString() @Matches(REASON, { message: 'reason must be a reason code such as contract-violation' })
-  reason?: string;
-
-  @IsOptional() @IsISO8601({ strict: true }, { message: 'since must be an ISO-8601 date-time' })
-  since?: string;
-
-  @IsOptional() @IsString() @Matches(PRINTABLE_ID, { message: 'eventId must be 1..200 characters without control characters' })
-  eventId?: string;
-
+export class ReplayManyBody extends QuarantineFilterFields {
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_REPLAY_BATCH) @IsString({ each: true }) @Length(1, 200, { each: true })
   ids?: string[];
 
   @IsOptional() @IsInt() @Min(1) @Max(MAX_REPLAY_BATCH, { message: `limit must not exceed ${MAX_REPLAY_BATCH}` })
   limit?: number;
-
-  @IsOptional() @IsString() @Matches(CURSOR, { message: 'cursor must be a nextCursor this API returned' })
-  cursor?: string;
 }
 
 @ApiTags('quarantine')
