@@ -5,7 +5,7 @@ import { ApiKeys } from '@concord/access';
 import { EVENT_STORE, type EventStore } from '@concord/event-store';
 import { RouteCatalog, type RegisteredRoute } from '../../apps/hub/src/access/route-catalog';
 import { anOrderCreated } from './support/events';
-import { startTestHub, type TestHub } from './support/test-hub';
+import { startSecuredHub, type SecuredHub } from './support/secured-hub';
 import { SHOP_SECRET, writeShopWebhookConfig } from './support/webhooks';
 
 /**
@@ -15,7 +15,7 @@ import { SHOP_SECRET, writeShopWebhookConfig } from './support/webhooks';
  * stored before changes.
  */
 describe('bad input and abuse on every route', () => {
-  let hub: TestHub;
+  let hub: SecuredHub;
   let routes: RegisteredRoute[];
   let before: Awaited<ReturnType<typeof snapshot>>;
 
@@ -35,7 +35,7 @@ describe('bad input and abuse on every route', () => {
 
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-abuse-'));
-    hub = await startTestHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime: { env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } } });
+    hub = await startSecuredHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime: { env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } } });
     await hub.keyFor('connector', ['erp']);
     await hub.inject({ method: 'POST', url: '/v1/events', payload: { events: [anOrderCreated(), anOrderCreated({ id: 'erp-evt-2', type: 'order.unknown' })] } });
     routes = hub.app.get(RouteCatalog).all().filter((r) => r.method !== 'HEAD' && !isDocumentation(r));

@@ -1,7 +1,7 @@
 import { ROLES, type Role } from '@concord/access';
 import { RouteCatalog, type RegisteredRoute } from '../../apps/hub/src/access/route-catalog';
 import { anOrderCreated } from './support/events';
-import { startTestHub, TEST_ADMIN_KEY, type TestHub } from './support/test-hub';
+import { startSecuredHub, TEST_ADMIN_KEY, type SecuredHub } from './support/secured-hub';
 
 /**
  * Walks EVERY route the HTTP server registered (as Fastify recorded them, so
@@ -10,13 +10,13 @@ import { startTestHub, TEST_ADMIN_KEY, type TestHub } from './support/test-hub';
  * declared access.
  */
 describe('access control on every route', () => {
-  let hub: TestHub;
+  let hub: SecuredHub;
   let routes: readonly RegisteredRoute[];
   const keys = {} as Record<Role, string>;
   let revokedKey: string;
 
   beforeAll(async () => {
-    hub = await startTestHub();
+    hub = await startSecuredHub();
     routes = hub.app.get(RouteCatalog).all();
     for (const role of ROLES) keys[role] = role === 'admin' ? TEST_ADMIN_KEY : await hub.keyFor(role, role === 'connector' ? ['erp'] : undefined);
     revokedKey = await hub.keyFor('analyst');
@@ -103,9 +103,9 @@ describe('access control on every route', () => {
 });
 
 describe('API keys at work', () => {
-  let hub: TestHub;
+  let hub: SecuredHub;
   beforeEach(async () => {
-    hub = await startTestHub();
+    hub = await startSecuredHub();
   });
   afterEach(() => hub.close());
 

@@ -2,12 +2,12 @@ import { PassThrough } from 'node:stream';
 import { ManualClock } from '@concord/common';
 import { HubStatusRegistry, type HubStatusContributor } from '../../apps/hub/src/operations/hub-status';
 import { anOrderCreated } from './support/events';
-import { startTestHub, TEST_ADMIN_KEY, type TestHub } from './support/test-hub';
+import { startSecuredHub, TEST_ADMIN_KEY, type SecuredHub } from './support/secured-hub';
 
 describe('metrics, status and health', () => {
-  let hub: TestHub;
+  let hub: SecuredHub;
   beforeEach(async () => {
-    hub = await startTestHub();
+    hub = await startSecuredHub();
   });
   afterEach(() => hub.close());
 
@@ -84,7 +84,7 @@ describe('metrics, status and health', () => {
 describe('rate limits per key', () => {
   it('answers 429 with Retry-After once a key spent its burst, per key, refilled by the (injected) clock', async () => {
     const clock = new ManualClock('2026-11-21T10:00:00Z');
-    const hub = await startTestHub({ env: { CONCORD_RATE_LIMIT_ANALYST: '1:2' }, runtime: { clock } });
+    const hub = await startSecuredHub({ env: { CONCORD_RATE_LIMIT_ANALYST: '1:2' }, runtime: { clock } });
     const analyst = await hub.keyFor('analyst');
     const other = await hub.keyFor('analyst');
     const read = (key: string) => hub.inject({ method: 'GET', url: '/v1/quarantine', key });
@@ -106,7 +106,7 @@ describe('structured logs', () => {
     const lines: string[] = [];
     const stream = new PassThrough();
     stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
-    const hub = await startTestHub({ env: { CONCORD_LOG_LEVEL: 'debug' }, runtime: { logDestination: stream } });
+    const hub = await startSecuredHub({ env: { CONCORD_LOG_LEVEL: 'debug' }, runtime: { logDestination: stream } });
     const connector = await hub.keyFor('connector', ['erp']);
     await hub.inject({
       method: 'POST',

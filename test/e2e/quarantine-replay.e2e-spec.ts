@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@concord/common';
 import { anOrderCreated } from './support/events';
-import { startTestHub, type TestHub } from './support/test-hub';
+import { startSecuredHub, type SecuredHub } from './support/secured-hub';
 import { anOrderPlaced, SHOP_SECRET, signedHeaders, writeShopWebhookConfig } from './support/webhooks';
 
 describe('quarantine replay', () => {
-  let hub: TestHub;
+  let hub: SecuredHub;
   beforeEach(async () => {
-    hub = await startTestHub();
+    hub = await startSecuredHub();
   });
   afterEach(() => hub.close());
 
@@ -110,7 +110,7 @@ describe('replaying a failed webhook after a mapping fix', () => {
     const clock = new ManualClock('2026-11-21T10:00:00Z');
     const runtime = { clock, env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } };
     // The first mapping reads the order number from the wrong field.
-    const broken = await startTestHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir, { subject: { type: 'order', id: '$.data.number' } }) }, runtime });
+    const broken = await startSecuredHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir, { subject: { type: 'order', id: '$.data.number' } }) }, runtime });
     const body = anOrderPlaced('SO-90');
     const delivered = await broken.inject({ method: 'POST', url: '/v1/webhooks/shop', key: null, headers: signedHeaders('msg_9', body, Math.floor(clock.now().getTime() / 1000)), payload: body });
     const quarantineId = delivered.json().results[0].quarantineId;
@@ -118,7 +118,7 @@ describe('replaying a failed webhook after a mapping fix', () => {
     await broken.close({ keepData: true });
 
     clock.advance(24 * 3_600_000); // a day later: far outside the 5-minute window, which does not apply to replays
-    const fixed = await startTestHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime });
+    const fixed = await startSecuredHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime });
     const first = (await fixed.inject({ method: 'POST', url: `/v1/quarantine/${quarantineId}/replay` })).json();
     expect(first).toMatchObject({ status: 'resolved', attempt: { outcome: 'appended', eventId: 'shop:msg_9' } });
     const second = (await fixed.inject({ method: 'POST', url: `/v1/quarantine/${quarantineId}/replay` })).json();
@@ -130,7 +130,7 @@ describe('replaying a failed webhook after a mapping fix', () => {
   it('a webhook whose kept signature does not verify stays rejected on replay', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-replay-'));
     const clock = new ManualClock('2026-11-21T10:00:00Z');
-    const hub = await startTestHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime: { clock, env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } } });
+    const hub = await startSecuredHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime: { clock, env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } } });
     const body = anOrderPlaced('SO-91');
     const headers = { ...signedHeaders('msg_10', body, Math.floor(clock.now().getTime() / 1000)), 'webhook-signature': 'v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' };
     const delivered = await hub.inject({ method: 'POST', url: '/v1/webhooks/shop', key: null, headers, payload: body });

@@ -3,17 +3,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '@concord/common';
-import { startTestHub, type TestHub } from './support/test-hub';
+import { startSecuredHub, type SecuredHub } from './support/secured-hub';
 import { anOrderPlaced, SHOP_SECRET, signedHeaders, writeShopWebhookConfig } from './support/webhooks';
 
 describe('POST /v1/webhooks/:source', () => {
   const clock = new ManualClock('2026-11-21T10:00:00Z');
   const now = () => Math.floor(clock.now().getTime() / 1000);
-  let hub: TestHub;
+  let hub: SecuredHub;
 
   beforeEach(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-wh-'));
-    hub = await startTestHub({
+    hub = await startSecuredHub({
       dataDir: dir,
       env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) },
       runtime: { clock, env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } },
@@ -109,12 +109,12 @@ describe('POST /v1/webhooks/:source', () => {
 describe('webhook configuration', () => {
   it('refuses to start when a source secret is missing, naming the variable but never a secret', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-wh-'));
-    await expect(startTestHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime: { env: {} } })).rejects.toThrow(/SHOP_WEBHOOK_SECRET is not set/);
+    await expect(startSecuredHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: writeShopWebhookConfig(dir) }, runtime: { env: {} } })).rejects.toThrow(/SHOP_WEBHOOK_SECRET is not set/);
   });
 
   it('refuses a bad path in a mapping', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-wh-'));
     const file = writeShopWebhookConfig(dir, { occurredAt: '$..placedAt' });
-    await expect(startTestHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: file }, runtime: { env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } } })).rejects.toThrow(/occurredAt.*is not a path/);
+    await expect(startSecuredHub({ dataDir: dir, env: { CONCORD_WEBHOOKS_CONFIG: file }, runtime: { env: { SHOP_WEBHOOK_SECRET: SHOP_SECRET } } })).rejects.toThrow(/occurredAt.*is not a path/);
   });
 });

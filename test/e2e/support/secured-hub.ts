@@ -8,32 +8,19 @@ import { loadConfig, type ConcordConfig } from '../../../apps/hub/src/config/con
 import { createHubApp } from '../../../apps/hub/src/create-hub-app';
 import type { HubRuntime } from '../../../apps/hub/src/storage/storage.module';
 
-/** The admin key every test hub is bootstrapped with (via CONCORD_BOOTSTRAP_ADMIN_KEY). */
-export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+import { authHeader, TEST_ADMIN_KEY, TEST_SECURITY_ENV } from './auth';
 
-export function authHeader(key: string = TEST_ADMIN_KEY): { authorization: string } {
-  return { authorization: `Bearer ${key}` };
-}
+export { authHeader, TEST_ADMIN_KEY } from './auth';
 
 /**
  * A configuration for tests: a bootstrap admin key, rate limits off, quiet logs.
  * `env` overrides or adds settings (as strings, like the environment).
  */
 export function testConfig(dataDir: string, env: Record<string, string> = {}): ConcordConfig {
-  return loadConfig({
-    CONCORD_DATA_DIR: dataDir,
-    CONCORD_BOOTSTRAP_ADMIN_KEY: TEST_ADMIN_KEY,
-    CONCORD_LOG_LEVEL: 'error',
-    CONCORD_RATE_LIMIT_CONNECTOR: 'off',
-    CONCORD_RATE_LIMIT_ANALYST: 'off',
-    CONCORD_RATE_LIMIT_AUDITOR: 'off',
-    CONCORD_RATE_LIMIT_ADMIN: 'off',
-    CONCORD_RATE_LIMIT_WEBHOOK: 'off',
-    ...env,
-  });
+  return loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error', ...TEST_SECURITY_ENV, ...env });
 }
 
-export interface TestHub {
+export interface SecuredHub {
   readonly app: NestFastifyApplication;
   readonly dataDir: string;
   readonly config: ConcordConfig;
@@ -48,7 +35,7 @@ export interface TestHub {
  * Starts a hub on a fresh (or given) data directory for e2e tests.
  * `inject({ key: null })` sends no key; `inject({ key })` sends that key.
  */
-export async function startTestHub(options: { dataDir?: string; env?: Record<string, string>; runtime?: HubRuntime } = {}): Promise<TestHub> {
+export async function startSecuredHub(options: { dataDir?: string; env?: Record<string, string>; runtime?: HubRuntime } = {}): Promise<SecuredHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concord-e2e-'));
   const config = testConfig(dataDir, options.env);
   const app = await createHubApp(config, options.runtime);
