@@ -19,8 +19,6 @@ import {
 export const PRINTABLE_ID = /^[^\u0000-\u001f\u007f]{1,200}$/;
 /** Systems that report facts: lower-case slugs. */
 export const SOURCE_NAME = /^[a-z0-9-]{1,64}$/;
-/** The source of the events the hub records about its own work (e.g. quarantine replays); reserved. */
-export const HUB_SOURCE = 'concord';
 /**
  * Entity types carry no hyphen: the stream name is `<subject.type>-<subject.id>`,
  * and the first hyphen must separate the two unambiguously.
@@ -125,3 +123,6 @@ export class EventEnvelopeDto {
   @IsDefined() @IsObject({ message: 'data must be an object' })
   data!: Record<string, unknown>;
 }
+
+/** The source name of events the hub itself records (integration events, audit facts). */
+export const HUB_SOURCE = 'concord';
