@@ -29,3 +29,22 @@ describe('SqliteApiKeyStore file', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('SqliteApiKeyStore lookups across processes', () => {
+  it('sees a revocation written by another connection (the CLI) on the very next lookup', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-keys-'));
+    const file = join(dir, 'access.db');
+    const hub = SqliteApiKeyStore.open(file);
+    await hub.insert({ id: 'key-1', keyHash: 'e'.repeat(64), role: 'connector', sources: ['erp'], createdAt: '2026-01-01T00:00:00.000Z' });
+    expect((await hub.findByHash('e'.repeat(64)))?.revokedAt).toBeUndefined();
+    expect(await hub.findByHash('d'.repeat(64))).toBeUndefined();
+    const cli = SqliteApiKeyStore.open(file);
+    await cli.revoke('key-1', '2026-01-02T00:00:00.000Z');
+    await cli.insert({ id: 'key-2', keyHash: 'd'.repeat(64), role: 'analyst', sources: [], createdAt: '2026-01-02T00:00:00.000Z' });
+    await cli.close();
+    expect((await hub.findByHash('e'.repeat(64)))?.revokedAt).toBe('2026-01-02T00:00:00.000Z');
+    expect((await hub.findByHash('d'.repeat(64)))?.id).toBe('key-2');
+    await hub.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -21,6 +21,9 @@ const MIGRATIONS = [
   },
 ];
 
+/** Unknown keys are cached too (repeated bad keys stay cheap); the cap keeps made-up keys from growing memory. */
+const MAX_CACHED_LOOKUPS = 10_000;
+
 interface KeyRow {
   id: string;
   name: string | null;
@@ -36,6 +39,14 @@ interface KeyRow {
  */
 export class SqliteApiKeyStore implements ApiKeyStore {
   private readonly statements;
+  /**
+   * Lookups by hash run on every request, so answers are cached until the file
+   * changes: `PRAGMA data_version` moves when another connection (the CLI)
+   * writes, and this connection's own writes clear the cache. A revocation
+   * therefore still applies to the very next request.
+   */
+  private readonly byHashCache = new Map<string, ApiKeyRecord | null>();
+  private cachedVersion = -1;
 
   constructor(private readonly db: SqliteDatabase) {
     migrate(db, 'access', MIGRATIONS);
@@ -48,6 +59,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
       all: db.prepare('SELECT id, name, role, sources, created_at, revoked_at FROM api_keys ORDER BY seq'),
       revoke: db.prepare('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?'),
       active: db.prepare('SELECT COUNT(*) AS n FROM api_keys WHERE role = ? AND revoked_at IS NULL'),
+      dataVersion: db.prepare('PRAGMA data_version').pluck(),
     };
   }
 
@@ -57,6 +69,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
 
   async insert(record: NewApiKeyRecord): Promise<ApiKeyRecord> {
     try {
+      this.byHashCache.clear();
       this.statements.insert.run({ ...record, name: record.name ?? null, sources: JSON.stringify(record.sources) });
     } catch (error) {
       // Not `instanceof Error`: the native module's errors may come from another realm (jest).
@@ -69,7 +82,16 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async findByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    return toRecord(this.statements.byHash.get(keyHash) as KeyRow | undefined);
+    const version = this.statements.dataVersion.get() as number;
+    if (version !== this.cachedVersion || this.byHashCache.size >= MAX_CACHED_LOOKUPS) {
+      this.byHashCache.clear();
+      this.cachedVersion = version;
+    }
+    const cached = this.byHashCache.get(keyHash);
+    if (cached !== undefined) return cached ?? undefined;
+    const record = toRecord(this.statements.byHash.get(keyHash) as KeyRow | undefined);
+    this.byHashCache.set(keyHash, record ?? null);
+    return record;
   }
 
   async get(id: string): Promise<ApiKeyRecord | undefined> {
@@ -81,6 +103,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   }
 
   async revoke(id: string, at: string): Promise<ApiKeyRecord | undefined> {
+    this.byHashCache.clear();
     this.statements.revoke.run(at, id);
     return this.get(id);
   }
