@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHubProcess } from './support/hub-process';
+import { BENCH_AUTH, startHubProcess } from './support/hub-process';
 import { machineFacts, median, percentile } from './support/machine';
 
 function flag(name: string, fallback: number): number {
@@ -42,7 +42,7 @@ class VisibilityWatcher {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      const response = await fetch(`${this.url}/v1/projections`);
+      const response = await fetch(`${this.url}/v1/projections`, { headers: BENCH_AUTH });
       const { projections } = (await response.json()) as { projections: Array<{ name: string; checkpoint: number }> };
       const checkpoint = projections.find((p) => p.name === 'entity-view')?.checkpoint ?? 0;
       const now = performance.now();
@@ -86,7 +86,7 @@ async function runOnce(run: number, rate: number, seconds: number): Promise<{ p5
       });
       inFlight.push(
         (async () => {
-          const response = await fetch(`${hub.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+          const response = await fetch(`${hub.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...BENCH_AUTH }, body: JSON.stringify({ events }) });
           const ackedAt = performance.now();
           if (!response.ok) throw new Error(`ingest answered ${response.status}`);
           const { results } = (await response.json()) as { results: Array<{ status: string; position: number }> };

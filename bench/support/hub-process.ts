@@ -2,6 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 
+/** The admin key benchmark hubs are started with; rate limits are off so the load is the only limit. */
+export const BENCH_ADMIN_KEY = 'bench-admin-key-0123456789abcdef';
+
+export const BENCH_AUTH = { authorization: `Bearer ${BENCH_ADMIN_KEY}` };
+
 export interface HubProcess {
   readonly url: string;
   readonly child: ChildProcess;
@@ -16,7 +21,12 @@ export async function startHubProcess(dataDir: string, port: number, env: Record
   const root = join(__dirname, '..', '..');
   const child = spawn(process.execPath, ['-r', '@swc-node/register', join(root, 'apps/hub/src/main.ts')], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir,
+      CONCORD_LOG_LEVEL: 'warn',
+      CONCORD_BOOTSTRAP_ADMIN_KEY: BENCH_ADMIN_KEY,
+      CONCORD_RATE_LIMIT_ADMIN: 'off',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

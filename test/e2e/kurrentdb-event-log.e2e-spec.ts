@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ManualClock, SeededIds } from '@concord/common';
 import { FakeKurrentClient } from '@concord/event-store/testing';
 import { loadConfig } from '../../apps/hub/src/config/concord-config';
+import { authHeader, TEST_SECURITY_ENV } from './support/auth';
 import { createHubApp } from '../../apps/hub/src/create-hub-app';
 
 const order = {
@@ -31,7 +32,7 @@ describe('the hub with CONCORD_EVENT_STORE=kurrentdb', () => {
   });
 
   async function post(body: unknown) {
-    return app.inject({ method: 'POST', url: '/v1/events', payload: body as object });
+    return app.inject({ method: 'POST', url: '/v1/events', payload: body as object, headers: authHeader() });
   }
 
   describe('on the adapter with a fake KurrentDB client (proves the wiring and the adapter, not the server)', () => {
@@ -39,7 +40,7 @@ describe('the hub with CONCORD_EVENT_STORE=kurrentdb', () => {
 
     beforeEach(async () => {
       client = new FakeKurrentClient();
-      const config = loadConfig({ CONCORD_EVENT_STORE: 'kurrentdb', CONCORD_KURRENTDB_URL: 'esdb://unused:2113?tls=false', CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error' });
+      const config = loadConfig({ CONCORD_EVENT_STORE: 'kurrentdb', CONCORD_KURRENTDB_URL: 'esdb://unused:2113?tls=false', CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error', ...TEST_SECURITY_ENV });
       app = await createHubApp(config, { clock: new ManualClock('2026-11-21T10:00:01Z'), ids: new SeededIds(7), kurrentClient: client });
       await app.init();
     });
@@ -51,9 +52,9 @@ describe('the hub with CONCORD_EVENT_STORE=kurrentdb', () => {
       expect(first.results[0]).toMatchObject({ status: 'appended', stream: 'order-SO-1001', revision: 0 });
       expect(again.results[0]).toEqual({ ...first.results[0], status: 'duplicate' });
       expect(client.records().filter((r) => r.streamId === 'order-SO-1001')).toHaveLength(1);
-      const stream = (await app.inject({ method: 'GET', url: '/v1/streams/order-SO-1001' })).json();
+      const stream = (await app.inject({ method: 'GET', url: '/v1/streams/order-SO-1001', headers: authHeader() })).json();
       expect(JSON.stringify(stream)).toContain('erp-evt-000123');
-      const stored = (await app.inject({ method: 'GET', url: '/v1/events/erp-evt-000123' })).json();
+      const stored = (await app.inject({ method: 'GET', url: '/v1/events/erp-evt-000123', headers: authHeader() })).json();
       expect(stored).toMatchObject({ receivedCount: 2 });
     });
 
@@ -63,7 +64,7 @@ describe('the hub with CONCORD_EVENT_STORE=kurrentdb', () => {
       expect(refused.results[0]).toMatchObject({ status: 'rejected', reason: 'contract-violation' });
       expect(existsSync(join(dataDir, 'quarantine.db'))).toBe(true);
       expect(existsSync(join(dataDir, 'events.db'))).toBe(false);
-      const quarantine = (await app.inject({ method: 'GET', url: '/v1/quarantine' })).json();
+      const quarantine = (await app.inject({ method: 'GET', url: '/v1/quarantine', headers: authHeader() })).json();
       expect(JSON.stringify(quarantine)).toContain('crm-1');
       expect(client.records().some((r) => r.streamId.includes('crm-1'))).toBe(false);
     });
@@ -77,7 +78,7 @@ describe('the hub with CONCORD_EVENT_STORE=kurrentdb', () => {
 
   describe('with the real client and KurrentDB unreachable', () => {
     beforeEach(async () => {
-      const config = loadConfig({ CONCORD_EVENT_STORE: 'kurrentdb', CONCORD_KURRENTDB_URL: 'esdb://127.0.0.1:1?tls=false', CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'fatal' });
+      const config = loadConfig({ CONCORD_EVENT_STORE: 'kurrentdb', CONCORD_KURRENTDB_URL: 'esdb://127.0.0.1:1?tls=false', CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'fatal', ...TEST_SECURITY_ENV });
       app = await createHubApp(config);
       await app.init();
     });

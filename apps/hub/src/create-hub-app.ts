@@ -1,8 +1,10 @@
-import { Logger, ValidationPipe, type LogLevel } from '@nestjs/common';
+import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
+import { ApiKeys } from '@concord/access';
 import type { ContractRegistry } from '@concord/contracts';
+import { RouteCatalog, installRouteAccess } from './access/route-catalog';
 import { HubModule } from './app.module';
 import type { ConcordConfig } from './config/concord-config';
 import { installJsonBodyParser } from './http/json-body-parser';
@@ -10,10 +12,11 @@ import { mountOpenApi } from './http/openapi';
 import { StoreUnavailableFilter } from './http/store-unavailable.filter';
 import { MAX_BODY_BYTES } from './ingest/ingest-body';
 import { CONTRACT_REGISTRY, type HubRuntime } from './storage/storage.module';
+import { createHubLogger, NestPinoLogger } from './logging/hub-logger';
+import { HubMetrics } from './operations/hub-metrics';
+import { installRequestTelemetry } from './operations/request-telemetry';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
-
-const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
 /** Builds the hub's HTTP application; `main.ts` listens on it, e2e tests inject requests into it. */
 export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = {}): Promise<NestFastifyApplication> {
@@ -26,12 +29,15 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
     },
     logger: false,
   });
-  const level = config.CONCORD_LOG_LEVEL as LogLevel;
-  const app = await NestFactory.create<NestFastifyApplication>(HubModule.forRoot(config, runtime), adapter, {
-    logger: LEVELS.slice(0, LEVELS.indexOf(level) + 1),
-    bufferLogs: false,
+  const logger = createHubLogger(config.CONCORD_LOG_LEVEL, runtime.logDestination);
+  const app = await NestFactory.create<NestFastifyApplication>(HubModule.forRoot(config, runtime, logger), adapter, {
+    logger: new NestPinoLogger(logger),
     bodyParser: false,
+    // Start-up errors (bad webhook configuration…) reach the caller instead of ending the process.
+    abortOnError: false,
   });
+  installRouteAccess(app.getHttpAdapter().getInstance(), app.get(ApiKeys), app.get(RouteCatalog));
+  installRequestTelemetry(app.getHttpAdapter().getInstance(), app.get(HubMetrics), logger);
   installJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new StoreUnavailableFilter());
@@ -40,6 +46,5 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
   app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  Logger.flush();
   return app;
 }

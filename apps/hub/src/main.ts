@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { redactKurrentUrl } from '@concord/event-store';
 import { ConfigError, loadConfig, type ConcordConfig } from './config/concord-config';
 import { createHubApp } from './create-hub-app';
+import { WebhookConfigError } from './webhooks/webhook-config';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -25,7 +26,7 @@ function describeEventLog(config: ConcordConfig): string {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof WebhookConfigError) {
     console.error(`Concord cannot start: ${error.message}`);
   } else {
     console.error('Concord failed to start:', error);

@@ -13,7 +13,9 @@ export type Transport =
   | { readonly kind: 'http'; readonly requestId: string; readonly credential?: string }
   | { readonly kind: 'kafka'; readonly topic: string; readonly partition: number; readonly offset: string; readonly credential?: string }
   | { readonly kind: 'webhook'; readonly requestId: string; readonly webhookId: string; readonly credential?: string }
-  | { readonly kind: 'internal'; readonly component: string };
+  | { readonly kind: 'internal'; readonly component: string }
+  /** Re-submitted from the quarantine by an operator (the entry keeps the original delivery). */
+  | { readonly kind: 'replay'; readonly quarantineId: string; readonly credential?: string };
 
 export interface NewEvent {
   readonly envelope: EventEnvelope;
@@ -114,3 +116,26 @@ export interface EventStore {
 }
 
 export const EVENT_STORE = Symbol('EventStore');
+
+/** One group commit, as an adapter that batches writes reports it. */
+export interface CommitStats {
+  readonly requests: number;
+  readonly events: number;
+  readonly seconds: number;
+}
+
+/**
+ * Optional, for operations: what an adapter with a write queue can tell about
+ * it (metrics, backpressure). Adapters without one simply do not implement it.
+ */
+export interface EventStoreTelemetry {
+  /** Events handed to `appendMany` and not yet committed or failed. */
+  pendingEvents(): number;
+  /** Called after every successful commit; returns an unsubscribe function. */
+  onCommit(listener: (commit: CommitStats) => void): () => void;
+}
+
+export function hasTelemetry(store: EventStore): store is EventStore & EventStoreTelemetry {
+  const candidate = store as Partial<EventStoreTelemetry>;
+  return typeof candidate.pendingEvents === 'function' && typeof candidate.onCommit === 'function';
+}

@@ -2,7 +2,43 @@ import type { FieldError, RejectionReason } from '@concord/contracts';
 import type { Transport } from '@concord/event-store';
 
 /** Refusals that happen before an item is even a candidate event. */
-export type QuarantineReason = RejectionReason | 'malformed-json';
+export type QuarantineReason =
+  | RejectionReason
+  | 'malformed-json'
+  /** A connector key sent an event for a source it is not granted. */
+  | 'source-not-allowed'
+  /** A webhook whose signature headers were missing, malformed or matched no configured secret. */
+  | 'bad-signature'
+  /** A signed webhook whose timestamp was too far from the hub's clock. */
+  | 'stale-webhook'
+  /** A verified webhook that the source's mapping could not turn into an event. */
+  | 'webhook-mapping-failed';
+
+/** One replay of a quarantined item: who tried, when, with what, and what came of it. */
+export interface ReplayAttempt {
+  readonly id: string;
+  readonly at: string;
+  /** The credential (API key id) that asked for the replay. */
+  readonly by: string;
+  readonly outcome: 'appended' | 'duplicate' | 'rejected';
+  /** The corrected payload an admin submitted instead of the stored input, when there was one. */
+  readonly correctedPayload?: string;
+  readonly eventId?: string;
+  readonly position?: number;
+  readonly reason?: string;
+  readonly message?: string;
+  /** Id of the `quarantine.replayed` event that records this attempt in the log. */
+  readonly auditEventId?: string;
+}
+
+export interface QuarantineStats {
+  readonly open: number;
+  readonly resolved: number;
+  /** Entries first seen at or after `since`. */
+  readonly newSince: number;
+  /** Entries resolved at or after `since`. */
+  readonly resolvedSince: number;
+}
 
 export type QuarantineStatus = 'open' | 'resolved';
 
@@ -23,6 +59,11 @@ export interface QuarantineEntry {
   /** How many times this same input was refused for this same reason. */
   readonly attempts: number;
   readonly status: QuarantineStatus;
+  /** Request headers kept for replay (e.g. webhook-id, webhook-timestamp, webhook-signature); never credentials. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly resolvedAt?: string;
+  /** Replays, oldest first. */
+  readonly replays: readonly ReplayAttempt[];
 }
 
 export interface QuarantineInput {
@@ -34,6 +75,7 @@ export interface QuarantineInput {
   readonly eventId?: string;
   readonly eventType?: string;
   readonly transport: Transport;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface QuarantineFilter {
@@ -55,11 +97,20 @@ export interface QuarantinePage {
 }
 
 export interface QuarantineStore {
-  /** Keeps each input durably; the same input refused again for the same reason bumps `attempts`. */
+  /**
+   * Keeps each input durably; the same input refused again for the same reason
+   * bumps `attempts` (and reopens the entry if it had been resolved).
+   */
   recordMany(inputs: readonly QuarantineInput[]): Promise<QuarantineEntry[]>;
   list(filter?: QuarantineFilter): Promise<QuarantinePage>;
   get(id: string): Promise<QuarantineEntry | undefined>;
   countOpen(): Promise<number>;
+  /**
+   * Adds a replay attempt to the entry's history; an `appended` or `duplicate`
+   * outcome marks it resolved. Entries are never deleted. Undefined when no such entry.
+   */
+  recordReplay(id: string, attempt: ReplayAttempt): Promise<QuarantineEntry | undefined>;
+  stats(since: string): Promise<QuarantineStats>;
 }
 
 export const QUARANTINE_STORE = Symbol('QuarantineStore');

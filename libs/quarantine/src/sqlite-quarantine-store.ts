@@ -9,8 +9,10 @@ import type {
   QuarantineInput,
   QuarantinePage,
   QuarantineReason,
+  QuarantineStats,
   QuarantineStatus,
   QuarantineStore,
+  ReplayAttempt,
 } from './quarantine.port';
 
 const MIGRATIONS = [
@@ -39,6 +41,22 @@ const MIGRATIONS = [
       CREATE INDEX quarantine_by_source ON quarantine (source, seq);
     `,
   },
+  {
+    version: 2,
+    description: 'replay history, resolution time and kept request headers',
+    sql: `
+      ALTER TABLE quarantine ADD COLUMN headers TEXT;
+      ALTER TABLE quarantine ADD COLUMN resolved_at TEXT;
+      CREATE TABLE quarantine_replays (
+        seq           INTEGER PRIMARY KEY,
+        quarantine_id TEXT NOT NULL REFERENCES quarantine (id),
+        attempt       TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX quarantine_replays_by_entry ON quarantine_replays (quarantine_id, seq);
+      CREATE INDEX quarantine_by_first_seen ON quarantine (first_seen_at);
+      CREATE INDEX quarantine_by_resolved ON quarantine (resolved_at);
+    `,
+  },
 ];
 
 export const MAX_PAGE_SIZE = 500;
@@ -58,18 +76,24 @@ interface QuarantineRow {
   last_seen_at: string;
   attempts: number;
   status: string;
+  headers: string | null;
+  resolved_at: string | null;
 }
 
 /**
  * Quarantine in the same SQLite file as the event log, so a refusal is as
- * durable as an acceptance. Entries are never deleted; replay (later) marks
- * them resolved.
+ * durable as an acceptance. Entries are never deleted; a successful replay
+ * marks them resolved and every replay attempt is kept with the entry.
  */
 export class SqliteQuarantineStore implements QuarantineStore {
   private readonly upsert;
   private readonly byFingerprint;
   private readonly byId;
   private readonly open;
+  private readonly replaysOf;
+  private readonly addReplay;
+  private readonly resolve;
+  private readonly counts;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -78,12 +102,22 @@ export class SqliteQuarantineStore implements QuarantineStore {
   ) {
     migrate(db, 'quarantine', MIGRATIONS);
     this.upsert = db.prepare(`
-      INSERT INTO quarantine (id, fingerprint, reason, message, errors, raw, source, event_id, event_type, transport, first_seen_at, last_seen_at, attempts, status)
-      VALUES (@id, @fingerprint, @reason, @message, @errors, @raw, @source, @event_id, @event_type, @transport, @now, @now, 1, 'open')
-      ON CONFLICT (fingerprint) DO UPDATE SET attempts = attempts + 1, last_seen_at = excluded.last_seen_at, transport = excluded.transport`);
+      INSERT INTO quarantine (id, fingerprint, reason, message, errors, raw, source, event_id, event_type, transport, headers, first_seen_at, last_seen_at, attempts, status)
+      VALUES (@id, @fingerprint, @reason, @message, @errors, @raw, @source, @event_id, @event_type, @transport, @headers, @now, @now, 1, 'open')
+      ON CONFLICT (fingerprint) DO UPDATE SET attempts = attempts + 1, last_seen_at = excluded.last_seen_at, transport = excluded.transport,
+        headers = excluded.headers, status = 'open', resolved_at = NULL`);
     this.byFingerprint = db.prepare('SELECT * FROM quarantine WHERE fingerprint = ?');
     this.byId = db.prepare('SELECT * FROM quarantine WHERE id = ?');
     this.open = db.prepare("SELECT COUNT(*) AS n FROM quarantine WHERE status = 'open'");
+    this.replaysOf = db.prepare('SELECT attempt FROM quarantine_replays WHERE quarantine_id = ? ORDER BY seq');
+    this.addReplay = db.prepare('INSERT INTO quarantine_replays (quarantine_id, attempt) VALUES (?, ?)');
+    this.resolve = db.prepare("UPDATE quarantine SET status = 'resolved', resolved_at = COALESCE(resolved_at, ?) WHERE id = ?");
+    this.counts = db.prepare(`SELECT
+        COALESCE(SUM(status = 'open'), 0) AS open,
+        COALESCE(SUM(status = 'resolved'), 0) AS resolved,
+        COALESCE(SUM(first_seen_at >= @since), 0) AS newSince,
+        COALESCE(SUM(resolved_at IS NOT NULL AND resolved_at >= @since), 0) AS resolvedSince
+      FROM quarantine`);
   }
 
   async recordMany(inputs: readonly QuarantineInput[]): Promise<QuarantineEntry[]> {
@@ -102,9 +136,10 @@ export class SqliteQuarantineStore implements QuarantineStore {
           event_id: input.eventId ?? null,
           event_type: input.eventType ?? null,
           transport: JSON.stringify(input.transport),
+          headers: input.headers ? JSON.stringify(input.headers) : null,
           now,
         });
-        return toEntry(this.byFingerprint.get(fingerprint) as QuarantineRow);
+        return this.toEntry(this.byFingerprint.get(fingerprint) as QuarantineRow);
       }),
     )();
   }
@@ -132,16 +167,34 @@ export class SqliteQuarantineStore implements QuarantineStore {
     const rows = this.db.prepare(sql).all(...params, limit + 1) as QuarantineRow[];
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
-    return { items: page.map(toEntry), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
+    return { items: page.map((row) => this.toEntry(row)), nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : undefined };
   }
 
   async get(id: string): Promise<QuarantineEntry | undefined> {
     const row = this.byId.get(id) as QuarantineRow | undefined;
-    return row ? toEntry(row) : undefined;
+    return row ? this.toEntry(row) : undefined;
   }
 
   async countOpen(): Promise<number> {
     return (this.open.get() as { n: number }).n;
+  }
+
+  async recordReplay(id: string, attempt: ReplayAttempt): Promise<QuarantineEntry | undefined> {
+    return this.db.transaction(() => {
+      if (!this.byId.get(id)) return undefined;
+      this.addReplay.run(id, JSON.stringify(attempt));
+      if (attempt.outcome !== 'rejected') this.resolve.run(attempt.at, id);
+      return this.toEntry(this.byId.get(id) as QuarantineRow);
+    })();
+  }
+
+  async stats(since: string): Promise<QuarantineStats> {
+    return this.counts.get({ since }) as QuarantineStats;
+  }
+
+  private toEntry(row: QuarantineRow): QuarantineEntry {
+    const replays = (this.replaysOf.all(row.id) as Array<{ attempt: string }>).map((r) => JSON.parse(r.attempt) as ReplayAttempt);
+    return toEntry(row, replays);
   }
 }
 
@@ -164,7 +217,7 @@ function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-function toEntry(row: QuarantineRow): QuarantineEntry {
+function toEntry(row: QuarantineRow, replays: ReplayAttempt[]): QuarantineEntry {
   const entry: Record<string, unknown> = {
     id: row.id,
     reason: row.reason as QuarantineReason,
@@ -176,7 +229,10 @@ function toEntry(row: QuarantineRow): QuarantineEntry {
     lastSeenAt: row.last_seen_at,
     attempts: row.attempts,
     status: row.status as QuarantineStatus,
+    replays,
   };
+  if (row.headers !== null) entry.headers = JSON.parse(row.headers) as Record<string, string>;
+  if (row.resolved_at !== null) entry.resolvedAt = row.resolved_at;
   if (row.source !== null) entry.source = row.source;
   if (row.event_id !== null) entry.eventId = row.event_id;
   if (row.event_type !== null) entry.eventType = row.event_type;

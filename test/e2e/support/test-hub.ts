@@ -6,6 +6,7 @@ import { ManualClock, SeededIds } from '@concord/common';
 import { loadConfig, type ConcordConfig } from '../../../apps/hub/src/config/concord-config';
 import { createHubApp } from '../../../apps/hub/src/create-hub-app';
 import { ProjectionsService } from '../../../apps/hub/src/projections/projections.service';
+import { authHeader, TEST_SECURITY_ENV } from './auth';
 
 export interface TestHub {
   readonly app: NestFastifyApplication;
@@ -23,7 +24,7 @@ export interface TestHub {
 export async function startTestHub(options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concord-e2e-'));
   const clock = options.clock ?? new ManualClock('2026-11-21T10:00:00.000Z');
-  const config = loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error', ...options.env });
+  const config = loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error', ...TEST_SECURITY_ENV, ...options.env });
   const app = await createHubApp(config, { clock, ids: new SeededIds(7) });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -33,11 +34,11 @@ export async function startTestHub(options: { dataDir?: string; clock?: ManualCl
     dataDir,
     config,
     async post(url, body) {
-      const response = await app.inject({ method: 'POST', url, payload: body as object, headers: { 'content-type': 'application/json' } });
+      const response = await app.inject({ method: 'POST', url, payload: body as object, headers: { 'content-type': 'application/json', ...authHeader() } });
       return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined };
     },
     async get(url, headers = {}) {
-      const response = await app.inject({ method: 'GET', url, headers });
+      const response = await app.inject({ method: 'GET', url, headers: { ...authHeader(), ...headers } });
       const isJson = String(response.headers['content-type'] ?? '').includes('json');
       return { status: response.statusCode, body: isJson ? JSON.parse(response.body) : undefined, text: response.body, headers: response.headers };
     },

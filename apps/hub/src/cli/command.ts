@@ -4,6 +4,8 @@ import type { ConcordConfig } from '../config/concord-config';
 export interface CliArgs {
   readonly positional: readonly string[];
   readonly flags: ReadonlyMap<string, string | true>;
+  /** Every value of a flag given more than once or not (`--source erp --source crm`), in order. */
+  readonly repeated?: ReadonlyMap<string, readonly string[]>;
 }
 
 export interface CliContext {
@@ -29,6 +31,8 @@ export class CliUsageError extends Error {
 export function parseArgs(argv: readonly string[]): CliArgs {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const repeated = new Map<string, string[]>();
+  const remember = (name: string, value: string) => repeated.set(name, [...(repeated.get(name) ?? []), value]);
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i]!;
     if (!word.startsWith('--')) {
@@ -38,13 +42,16 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const [name, inline] = word.slice(2).split('=', 2) as [string, string | undefined];
     if (!name) throw new CliUsageError(`malformed option ${word}`);
     const next = argv[i + 1];
-    if (inline !== undefined) flags.set(name, inline);
-    else if (next !== undefined && !next.startsWith('--')) {
+    if (inline !== undefined) {
+      flags.set(name, inline);
+      remember(name, inline);
+    } else if (next !== undefined && !next.startsWith('--')) {
       flags.set(name, next);
+      remember(name, next);
       i++;
     } else flags.set(name, true);
   }
-  return { positional, flags };
+  return { positional, flags, repeated };
 }
 
 export function stringFlag(args: CliArgs, name: string): string | undefined {

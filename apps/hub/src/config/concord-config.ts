@@ -2,6 +2,10 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { KURRENTDB_URL_PATTERN } from '@concord/event-store';
 
+/** `<requests per second>:<burst>` or `off`. */
+const RATE_LIMIT = /^(off|\d{1,6}(\.\d{1,3})?:\d{1,7})$/;
+const rateLimitMessage = (name: string) => ({ message: `${name} must be <requests per second>:<burst> (e.g. 100:200) or off` });
+
 function toInt({ value }: { value: unknown }): unknown {
   return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 }
@@ -41,6 +45,33 @@ export class ConcordConfig {
     message: 'CONCORD_KURRENTDB_URL must be an esdb:// or esdb+discover:// connection string (required when CONCORD_EVENT_STORE=kurrentdb)',
   })
   CONCORD_KURRENTDB_URL: string | undefined = undefined;
+  /** Creates an admin key with this value at start when no admin key exists (first start). Never logged. */
+  @IsOptional() @IsString() @Length(24, 256, { message: 'CONCORD_BOOTSTRAP_ADMIN_KEY must be 24..256 characters' })
+  CONCORD_BOOTSTRAP_ADMIN_KEY: string | undefined = undefined;
+
+  @Matches(RATE_LIMIT, rateLimitMessage('CONCORD_RATE_LIMIT_CONNECTOR'))
+  CONCORD_RATE_LIMIT_CONNECTOR = '1000:2000';
+
+  @Matches(RATE_LIMIT, rateLimitMessage('CONCORD_RATE_LIMIT_ANALYST'))
+  CONCORD_RATE_LIMIT_ANALYST = '100:200';
+
+  @Matches(RATE_LIMIT, rateLimitMessage('CONCORD_RATE_LIMIT_AUDITOR'))
+  CONCORD_RATE_LIMIT_AUDITOR = '100:200';
+
+  @Matches(RATE_LIMIT, rateLimitMessage('CONCORD_RATE_LIMIT_ADMIN'))
+  CONCORD_RATE_LIMIT_ADMIN = '100:200';
+
+  /** Per webhook source (webhooks carry no API key). */
+  @Matches(RATE_LIMIT, rateLimitMessage('CONCORD_RATE_LIMIT_WEBHOOK'))
+  CONCORD_RATE_LIMIT_WEBHOOK = '200:400';
+
+  /** Events waiting for the event log's next commit beyond which ingestion answers 503 with Retry-After. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
+  CONCORD_MAX_PENDING_EVENTS = 50_000;
+
+  /** YAML or JSON file with per-source webhook secrets and mappings; webhooks are off when unset. */
+  @IsString() @Length(0, 4096)
+  CONCORD_WEBHOOKS_CONFIG = '';
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');
@@ -59,7 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConcordConfig 
   }
   const config = plainToInstance(ConcordConfig, provided);
   const problems = validateSync(config).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(env[error.property])}: ${message}`),
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${shown(error.property, env[error.property])}: ${message}`),
   );
   const unknown = Object.keys(env).filter((key) => key.startsWith('CONCORD_') && !KNOWN_KEYS.has(key) && !EXTERNAL_KEYS.has(key));
   problems.push(...unknown.map((key) => `${key} is not a Concord setting (see the README for the list)`));
@@ -69,5 +100,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConcordConfig 
   return config;
 }
 
+/** Settings whose values are credentials: an error names them but never prints them. */
+const SECRET_KEYS = new Set<string>(['CONCORD_BOOTSTRAP_ADMIN_KEY']);
+
+function shown(key: string, value: string | undefined): string {
+  return SECRET_KEYS.has(key) ? '(hidden)' : JSON.stringify(value);
+}
+
 /** CONCORD_* settings owned by other modules (they validate their own). */
-const EXTERNAL_KEYS = new Set<string>(['CONCORD_BOOTSTRAP_ADMIN_KEY', 'CONCORD_RECONCILIATION_RULES', 'CONCORD_KURRENTDB_URL', 'CONCORD_ROLES']);
+const EXTERNAL_KEYS = new Set<string>(['CONCORD_RECONCILIATION_RULES', 'CONCORD_KURRENTDB_URL', 'CONCORD_ROLES']);

@@ -4,6 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { PRINTABLE_ID, SUBJECT_TYPE, type SubjectRef } from '@concord/contracts';
 import { InvalidDocumentPathError, type DocumentPage, type DocumentQuery } from '@concord/projections';
+import { Roles } from '../access/route-access';
 import { csvRow, leafPaths } from '../http/csv';
 import { GetEntityQuery, GetEntitySyncQuery, ListEntitiesQuery, type PointInTime } from './entities.queries';
 import { encodeCursor, EntityListQueryError, parseEntityListQuery } from './entity-list-query';
@@ -15,6 +16,7 @@ export class EntitiesController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get(':type')
+  @Roles('analyst', 'auditor')
   @ApiOperation({
     summary: 'List entities of a type',
     description:
@@ -39,6 +41,7 @@ export class EntitiesController {
   }
 
   @Get(':type/:id')
+  @Roles('analyst', 'auditor')
   @ApiOperation({
     summary: 'What every system says about one entity, now or then',
     description: 'Current state merged and per source. ?asOf=<ISO time> or ?atPosition=<n> folds the stream up to that recorded time / log position.',
@@ -48,6 +51,7 @@ export class EntitiesController {
   }
 
   @Get(':type/:id/sync')
+  @Roles('analyst', 'auditor')
   @ApiOperation({ summary: 'Per source: when it last reported this entity, its last event, and whether any of its reports sit in quarantine' })
   sync(@Param('type') type: string, @Param('id') id: string) {
     return this.queries.execute(new GetEntitySyncQuery(subjectOf(type, id)));

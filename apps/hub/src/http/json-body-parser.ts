@@ -3,6 +3,13 @@ import { MAX_BODY_BYTES, UnparsableBody } from '../ingest/ingest-body';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body's exact bytes (signature checks need them, not a re-serialization). */
+    rawBody?: Buffer;
+  }
+}
+
 /**
  * Replaces Fastify's JSON parser so that bytes which are not JSON reach the
  * handler as an UnparsableBody (to be quarantined with a 400) instead of being
@@ -11,8 +18,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function installJsonBodyParser(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser('application/json');
-  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
     const bytes = body as Buffer;
+    request.rawBody = bytes;
     let text: string;
     try {
       text = strictUtf8.decode(bytes);

@@ -16,6 +16,8 @@ export function mountOpenApi(app: INestApplication, registry: ContractRegistry):
         `Registered contracts: ${registry.all().map((c) => `${c.type} v${c.version}`).join(', ')}.`,
     )
     .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer <key>' })
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key', description: 'The same API key in x-api-key' }, 'api-key')
     .build();
   const document = SwaggerModule.createDocument(app, config);
   const schemas = validationMetadatasToSchemas({ refPointerPrefix: '#/components/schemas/' }) as Record<string, object>;

@@ -1,14 +1,15 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Optional } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { checkEnvelope, streamNameOf, type ContractRegistry, type EventEnvelope, type Rejection } from '@concord/contracts';
+import { checkEnvelope, HUB_SOURCE, streamNameOf, type ContractRegistry, type EventEnvelope, type FieldError } from '@concord/contracts';
 import { EVENT_STORE, type AppendRequest, type EventStore, type Transport } from '@concord/event-store';
 import { QUARANTINE_STORE, type QuarantineInput, type QuarantineStore } from '@concord/quarantine';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
-import { IngestEventsCommand, type IngestResult } from './ingest-events.command';
+import { INGEST_OBSERVER, IngestEventsCommand, type IngestItem, type IngestObserver, type IngestRejectionReason, type IngestResult } from './ingest-events.command';
 
 interface Refusal {
   readonly index: number;
-  readonly rejection: Rejection;
+  readonly rejection: { readonly reason: IngestRejectionReason; readonly message: string; readonly errors: readonly FieldError[] };
 }
 
 @CommandHandler(IngestEventsCommand)
@@ -17,6 +18,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     @Inject(CONTRACT_REGISTRY) private readonly registry: ContractRegistry,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(QUARANTINE_STORE) private readonly quarantine: QuarantineStore,
+    @Optional() @Inject(INGEST_OBSERVER) private readonly observer?: IngestObserver,
   ) {}
 
   async execute({ items }: IngestEventsCommand): Promise<IngestResult[]> {
@@ -25,6 +27,11 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     const accepted: Array<{ index: number; envelope: EventEnvelope; transport: Transport }> = [];
 
     items.forEach((item, index) => {
+      const forbidden = sourceRefusal(item);
+      if (forbidden) {
+        refusals.push({ index, rejection: forbidden });
+        return;
+      }
       const verdict = checkEnvelope(this.registry, item.payload);
       if (verdict.ok) accepted.push({ index, envelope: verdict.envelope, transport: item.transport });
       else refusals.push({ index, rejection: verdict.rejection });
@@ -34,7 +41,9 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       stream: streamNameOf(envelope.subject),
       events: [{ envelope, transport }],
     }));
-    const appendResults = await this.store.appendMany(requests);
+    const appendStarted = performance.now();
+    const appendResults = requests.length > 0 ? await this.store.appendMany(requests) : [];
+    const appendSeconds = (performance.now() - appendStarted) / 1000;
 
     appendResults.forEach((result, i) => {
       const { index, envelope } = accepted[i]!;
@@ -52,8 +61,11 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     });
 
     if (refusals.length > 0) {
-      const entries = await this.quarantine.recordMany(refusals.map(({ index, rejection }) => toQuarantineInput(items[index]!.payload, items[index]!.transport, rejection)));
-      refusals.forEach(({ index, rejection }, i) => {
+      // A replayed item's refusal belongs to its existing entry; everything else is kept as a new one.
+      const fresh = refusals.filter(({ index }) => items[index]!.replayOf === undefined);
+      const entries = await this.quarantine.recordMany(fresh.map(({ index, rejection }) => toQuarantineInput(items[index]!, rejection)));
+      const quarantineIds = new Map(fresh.map(({ index }, i) => [index, entries[i]!.id]));
+      refusals.forEach(({ index, rejection }) => {
         const id = idOf(items[index]!.payload);
         results[index] = {
           index,
@@ -62,26 +74,58 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
           reason: rejection.reason,
           message: rejection.message,
           errors: rejection.errors,
-          quarantineId: entries[i]!.id,
+          quarantineId: quarantineIds.get(index) ?? items[index]!.replayOf!,
         };
       });
     }
+    this.observer?.observe({ items, results, appendSeconds });
     return results;
   }
 }
 
-function toQuarantineInput(payload: unknown, transport: Transport, rejection: Rejection): QuarantineInput {
+/** A connector key publishes only for its own sources; the refusal names the source. */
+function sourceRefusal(item: IngestItem): Refusal['rejection'] | undefined {
+  if (item.payload === null || typeof item.payload !== 'object') return undefined;
+  const source = (item.payload as Record<string, unknown>).source;
+  if (source === HUB_SOURCE && item.transport.kind !== 'internal') {
+    const message = `source ${HUB_SOURCE} is reserved for the hub's own records`;
+    return { reason: 'source-not-allowed', message, errors: [{ field: 'source', message }] };
+  }
+  if (!item.allowedSources) return undefined;
+  if (typeof source !== 'string' || item.allowedSources.includes(source)) return undefined;
+  const shown = JSON.stringify(source.slice(0, 64));
+  const message = `this key may not publish events from source ${shown}; it may publish for: ${item.allowedSources.join(', ')}`;
+  return { reason: 'source-not-allowed', message, errors: [{ field: 'source', message }] };
+}
+
+function toQuarantineInput({ payload, transport, original }: IngestItem, rejection: Refusal['rejection']): QuarantineInput {
   const record = payload !== null && typeof payload === 'object' ? (payload as Record<string, unknown>) : {};
   return {
     reason: rejection.reason,
     message: rejection.message,
     errors: rejection.errors,
-    raw: JSON.stringify(payload) ?? String(payload),
+    raw: original?.raw ?? serializeForQuarantine(payload),
+    ...(original?.headers ? { headers: original.headers } : {}),
     transport,
     ...stringField('source', record.source),
     ...stringField('eventId', record.id),
     ...stringField('eventType', record.type),
   };
+}
+
+/** Nesting kept in a quarantined copy; deeper parts are cut (JSON.stringify would overflow the stack on a 10,000-deep item). */
+const QUARANTINE_KEEP_DEPTH = 64;
+
+export function serializeForQuarantine(payload: unknown): string {
+  const depths = new WeakMap<object, number>();
+  const text = JSON.stringify(payload, function (this: unknown, _key: string, value: unknown) {
+    if (value === null || typeof value !== 'object') return value;
+    const depth = (this !== null && typeof this === 'object' ? (depths.get(this) ?? 0) : 0) + 1;
+    if (depth > QUARANTINE_KEEP_DEPTH) return `[cut: nested deeper than ${QUARANTINE_KEEP_DEPTH} levels]`;
+    depths.set(value, depth);
+    return value;
+  });
+  return text ?? String(payload);
 }
 
 function stringField<K extends string>(key: K, value: unknown): Partial<Record<K, string>> {

@@ -1,11 +1,15 @@
-import { BadRequestException, Body, Controller, HttpCode, Inject, Post, Req, HttpException } from '@nestjs/common';
+import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, Inject, Post, Req, HttpException, UseGuards } from '@nestjs/common';
+import { IngestionPressureGuard } from '../operations/ingestion-pressure.guard';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { QUARANTINE_STORE, type QuarantineStore } from '@concord/quarantine';
 import type { Transport } from '@concord/event-store';
 import { IngestEventsCommand, type IngestResult } from './ingest-events.command';
+import { serializeForQuarantine } from './ingest-events.handler';
 import { readIngestBody, UnparsableBody } from './ingest-body';
+import { principalOf } from '../access/request-auth';
+import { Roles } from '../access/route-access';
 
 @ApiTags('ingest')
 @Controller('v1/events')
@@ -17,10 +21,13 @@ export class IngestController {
 
   @Post()
   @HttpCode(200)
+  @Roles('connector')
+  @UseGuards(IngestionPressureGuard)
   @ApiOperation({
     summary: 'Publish one event or a batch of up to 1,000',
     description:
-      'Answers 200 with one result per input, in input order: appended, duplicate (same id and content seen before) or rejected (with a reason and a quarantine id). Partial success is normal.',
+      'Answers 200 with one result per input, in input order: appended, duplicate (same id and content seen before) or rejected (with a reason and a quarantine id). Partial success is normal. ' +
+      'A connector key may publish only for its own sources: a single event from another source is answered 403 naming the source; in a batch such an item is rejected with reason source-not-allowed.',
   })
   @ApiBody({
     schema: {
@@ -31,15 +38,23 @@ export class IngestController {
     },
   })
   async ingest(@Body() body: unknown, @Req() request: FastifyRequest): Promise<{ results: IngestResult[] }> {
-    const transport: Transport = { kind: 'http', requestId: String(request.id) };
+    const principal = principalOf(request);
+    const transport: Transport = { kind: 'http', requestId: String(request.id), ...(principal ? { credential: principal.keyId } : {}) };
+    const allowedSources = principal?.role === 'connector' ? principal.sources : undefined;
     if (body instanceof UnparsableBody) {
       return await this.refuseWholeBody(body.text, 'malformed-json', body.problem, transport, 400);
     }
     const parsed = readIngestBody(body);
     if (!parsed.ok) {
-      return await this.refuseWholeBody(JSON.stringify(body) ?? '', 'not-an-object', parsed.message, transport, parsed.status);
+      return await this.refuseWholeBody(serializeForQuarantine(body), 'not-an-object', parsed.message, transport, parsed.status);
     }
-    const results = await this.commands.execute(new IngestEventsCommand(parsed.items.map((payload) => ({ payload, transport }))));
+    const results: IngestResult[] = await this.commands.execute(
+      new IngestEventsCommand(parsed.items.map((payload) => ({ payload, transport, ...(allowedSources ? { allowedSources } : {}) }))),
+    );
+    const [single] = results;
+    if (!parsed.batch && single?.status === 'rejected' && single.reason === 'source-not-allowed') {
+      throw new ForbiddenException({ statusCode: 403, error: 'Forbidden', reason: single.reason, message: single.message, quarantineId: single.quarantineId });
+    }
     return { results };
   }
 

@@ -1,4 +1,6 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
+import { join } from 'node:path';
 import { CLOCK, ID_GENERATOR, randomIds, systemClock, type Clock, type IdGenerator } from '@concord/common';
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
 import { EVENT_STORE, type EventStore, type KurrentClient } from '@concord/event-store';
@@ -15,6 +17,10 @@ export interface HubRuntime {
   readonly ids?: IdGenerator;
   /** With CONCORD_EVENT_STORE=kurrentdb: the client to use instead of connecting to CONCORD_KURRENTDB_URL (tests pass a fake). */
   readonly kurrentClient?: KurrentClient;
+  /** Where the JSON logs go (default stdout); tests pass a stream to read them. */
+  readonly logDestination?: DestinationStream;
+  /** Where webhook secrets are looked up by name (default process.env). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**

@@ -1,11 +1,13 @@
 import type { ContractDefinition } from '../contract';
 import { invoiceIssuedV1, paymentReceivedV1 } from './billing';
 import { customerUpsertedV1 } from './customer';
+import { quarantineReplayedV1 } from './operations';
 import { orderCreatedV1, orderStatusChangedV1 } from './order';
 
 export * from './billing';
 export * from './customer';
 export * from './money';
+export * from './operations';
 export * from './order';
 
 /**
@@ -18,4 +20,5 @@ export const exampleContracts: readonly ContractDefinition[] = [
   customerUpsertedV1,
   invoiceIssuedV1,
   paymentReceivedV1,
+  quarantineReplayedV1,
 ] as ContractDefinition[];

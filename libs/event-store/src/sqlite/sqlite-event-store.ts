@@ -1,8 +1,11 @@
 import { StoreUnavailableError, systemClock, type Clock } from '@concord/common';
 import { migrate, openDatabase, type SqliteDatabase } from '@concord/sqlite';
 import { chainHash, contentDigest, GENESIS_HASH } from '../chain';
+import { performance } from 'node:perf_hooks';
 import type {
   AppendedEvent,
+  CommitStats,
+  EventStoreTelemetry,
   AppendRequest,
   AppendResult,
   DuplicateReceipt,
@@ -58,8 +61,10 @@ class RequestRefused {
  * a savepoint). Promises resolve only after COMMIT returned, so an
  * acknowledgement always means the events are on disk.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, EventStoreTelemetry {
   private readonly queue: PendingAppend[] = [];
+  private queuedEvents = 0;
+  private readonly commitListeners = new Set<(commit: CommitStats) => void>();
   private flushScheduled = false;
   private closed = false;
   private lastPosition: number;
@@ -115,6 +120,7 @@ export class SqliteEventStore implements EventStore {
     return new Promise((resolve, reject) => {
       const eventCount = requests.reduce((sum, r) => sum + r.events.length, 0);
       this.queue.push({ requests, eventCount, resolve, reject });
+      this.queuedEvents += eventCount;
       this.scheduleFlush();
     });
   }
@@ -142,6 +148,7 @@ export class SqliteEventStore implements EventStore {
       if (group.length > 0 && events + next.eventCount > this.maxEventsPerCommit) break;
       group.push(this.queue.shift()!);
       events += next.eventCount;
+      this.queuedEvents -= next.eventCount;
     }
     return group;
   }
@@ -150,6 +157,7 @@ export class SqliteEventStore implements EventStore {
     const group = this.takeGroup();
     if (group.length === 0) return;
     const recordedAt = this.clock.now().toISOString();
+    const started = performance.now();
     let results: AppendResult[][];
     try {
       results = this.db.transaction(() => group.map((pending) => pending.requests.map((r) => this.appendOne(r, recordedAt))))();
@@ -162,6 +170,23 @@ export class SqliteEventStore implements EventStore {
     }
     group.forEach((pending, index) => pending.resolve(results[index]!));
     for (const listener of this.listeners) listener();
+    if (this.commitListeners.size > 0) {
+      const commit: CommitStats = {
+        requests: group.reduce((sum, pending) => sum + pending.requests.length, 0),
+        events: group.reduce((sum, pending) => sum + pending.eventCount, 0),
+        seconds: (performance.now() - started) / 1000,
+      };
+      for (const listener of this.commitListeners) listener(commit);
+    }
+  }
+
+  pendingEvents(): number {
+    return this.queuedEvents;
+  }
+
+  onCommit(listener: (commit: CommitStats) => void): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
   }
 
   private appendOne(request: AppendRequest, recordedAt: string): AppendResult {

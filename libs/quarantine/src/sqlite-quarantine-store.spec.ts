@@ -1,0 +1,74 @@
+import { ManualClock, SeededIds } from '@concord/common';
+import { openDatabase } from '@concord/sqlite';
+import type { QuarantineInput, ReplayAttempt } from './quarantine.port';
+import { SqliteQuarantineStore } from './sqlite-quarantine-store';
+
+const input = (raw: string, overrides: Partial<QuarantineInput> = {}): QuarantineInput => ({
+  reason: 'contract-violation',
+  message: 'data.total.amount must be a number',
+  raw,
+  source: 'erp',
+  transport: { kind: 'http', requestId: 'r1' },
+  ...overrides,
+});
+
+const attempt = (overrides: Partial<ReplayAttempt>): ReplayAttempt => ({ id: 'replay-1', at: '2026-01-01T01:00:00.000Z', by: 'key-admin', outcome: 'rejected', ...overrides });
+
+describe('SqliteQuarantineStore replays', () => {
+  let clock: ManualClock;
+  let store: SqliteQuarantineStore;
+  beforeEach(() => {
+    clock = new ManualClock('2026-01-01T00:00:00Z');
+    store = new SqliteQuarantineStore(openDatabase(':memory:'), clock, new SeededIds(1));
+  });
+
+  it('given a failed replay, then the attempt is kept and the entry stays open', async () => {
+    const [entry] = await store.recordMany([input('{"a":1}')]);
+    const after = await store.recordReplay(entry!.id, attempt({ reason: 'contract-violation' }));
+    expect(after).toMatchObject({ status: 'open', replays: [{ id: 'replay-1', outcome: 'rejected', by: 'key-admin' }] });
+    expect(after!.resolvedAt).toBeUndefined();
+  });
+
+  it('given a successful replay, then the entry is resolved, kept, and its history grows in order', async () => {
+    const [entry] = await store.recordMany([input('{"a":1}')]);
+    await store.recordReplay(entry!.id, attempt({ id: 'replay-1' }));
+    const after = await store.recordReplay(entry!.id, attempt({ id: 'replay-2', outcome: 'appended', eventId: 'e1', position: 7, at: '2026-01-01T02:00:00.000Z' }));
+    expect(after).toMatchObject({ status: 'resolved', resolvedAt: '2026-01-01T02:00:00.000Z' });
+    expect(after!.replays.map((r) => r.id)).toEqual(['replay-1', 'replay-2']);
+    expect((await store.list({ status: 'resolved' })).items.map((e) => e.id)).toEqual([entry!.id]);
+    expect(await store.countOpen()).toBe(0);
+  });
+
+  it('a later replay keeps the first resolution time', async () => {
+    const [entry] = await store.recordMany([input('{"a":1}')]);
+    await store.recordReplay(entry!.id, attempt({ id: 'r1', outcome: 'appended', at: '2026-01-01T02:00:00.000Z' }));
+    const after = await store.recordReplay(entry!.id, attempt({ id: 'r2', outcome: 'duplicate', at: '2026-01-01T03:00:00.000Z' }));
+    expect(after!.resolvedAt).toBe('2026-01-01T02:00:00.000Z');
+  });
+
+  it('answers undefined for an unknown entry and records nothing', async () => {
+    expect(await store.recordReplay('q-404', attempt({}))).toBeUndefined();
+  });
+
+  it('the same input refused again after it was resolved reopens the entry', async () => {
+    const [entry] = await store.recordMany([input('{"a":1}')]);
+    await store.recordReplay(entry!.id, attempt({ outcome: 'appended' }));
+    const [again] = await store.recordMany([input('{"a":1}')]);
+    expect(again).toMatchObject({ id: entry!.id, status: 'open', attempts: 2 });
+    expect(again!.resolvedAt).toBeUndefined();
+  });
+
+  it('keeps request headers for replay', async () => {
+    const [entry] = await store.recordMany([input('body', { reason: 'bad-signature', headers: { 'webhook-id': 'msg_1' } })]);
+    expect((await store.get(entry!.id))!.headers).toEqual({ 'webhook-id': 'msg_1' });
+  });
+
+  it('counts open, resolved, new and resolved since a time', async () => {
+    const [a] = await store.recordMany([input('a')]);
+    clock.advance(3_600_000);
+    await store.recordMany([input('b'), input('c')]);
+    await store.recordReplay(a!.id, attempt({ outcome: 'appended', at: clock.now().toISOString() }));
+    expect(await store.stats('2026-01-01T00:30:00.000Z')).toEqual({ open: 2, resolved: 1, newSince: 2, resolvedSince: 1 });
+    expect(await store.stats('2026-01-01T05:00:00.000Z')).toEqual({ open: 2, resolved: 1, newSince: 0, resolvedSince: 0 });
+  });
+});
