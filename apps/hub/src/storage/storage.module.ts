@@ -1,6 +1,5 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
-import { join } from 'node:path';
 import { CLOCK, ID_GENERATOR, randomIds, systemClock, type Clock, type IdGenerator } from '@concord/common';
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
 import { EVENT_STORE, type EventStore, type KurrentClient } from '@concord/event-store';
