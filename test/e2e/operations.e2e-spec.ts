@@ -59,9 +59,9 @@ describe('metrics, status and health', () => {
     expect((await hub.inject({ method: 'GET', url: '/health', key: null })).json()).toMatchObject({ status: 'ok', store: 'writable' });
   });
 
-  it('a registered contributor (e.g. projections later) can degrade readiness and status, and push back on ingestion', async () => {
+  it('a registered contributor (e.g. a new capability) can degrade readiness and status, and push back on ingestion', async () => {
     const lagging: HubStatusContributor = {
-      name: 'projections',
+      name: 'fake-capability',
       readiness: async () => ({ ready: false, reason: 'projection entity-view is 90 s behind (limit 30 s)' }),
       status: async () => ({ severity: 'critical', summary: 'entity-view is 90 s behind' }),
       ingestionPressure: () => ({ overloaded: true, reason: 'projection lag over its limit', retryAfterSeconds: 7 }),
@@ -70,8 +70,8 @@ describe('metrics, status and health', () => {
 
     const ready = await hub.inject({ method: 'GET', url: '/health/ready', key: null });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json()).toMatchObject({ status: 'error', error: { projections: { status: 'down', reason: expect.stringContaining('90 s behind') } } });
-    expect((await hub.inject({ method: 'GET', url: '/v1/status' })).json()).toMatchObject({ severity: 'critical', sections: { projections: { severity: 'critical' } } });
+    expect(ready.json()).toMatchObject({ status: 'error', error: { 'fake-capability': { status: 'down', reason: expect.stringContaining('90 s behind') } } });
+    expect((await hub.inject({ method: 'GET', url: '/v1/status' })).json()).toMatchObject({ severity: 'critical', sections: { 'fake-capability': { severity: 'critical' } } });
 
     const refused = await publish([anOrderCreated()]);
     expect(refused.statusCode).toBe(503);

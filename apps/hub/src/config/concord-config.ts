@@ -65,6 +65,14 @@ export class ConcordConfig {
   @Matches(RATE_LIMIT, rateLimitMessage('CONCORD_RATE_LIMIT_WEBHOOK'))
   CONCORD_RATE_LIMIT_WEBHOOK = '200:400';
 
+  /** Lag (events) of a running projection beyond which ingestion answers 503 with Retry-After. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000_000)
+  CONCORD_MAX_PROJECTION_LAG_EVENTS = 100_000;
+
+  /** Lag (seconds) of a projection beyond which /health/ready answers 503 and /v1/status warns. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400)
+  CONCORD_READY_MAX_PROJECTION_LAG_SECONDS = 60;
+
   /** Events waiting for the event log's next commit beyond which ingestion answers 503 with Retry-After. */
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000)
   CONCORD_MAX_PENDING_EVENTS = 50_000;

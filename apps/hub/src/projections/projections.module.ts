@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { join } from 'node:path';
 import { READ_MODEL_STORE, SqliteReadModelStore } from '@concord/projections';
 import type { ConcordConfig } from '../config/concord-config';
+import { ProjectionsContributor } from './projections.contributor';
 import { ProjectionsController } from './projections.controller';
 import { ProjectionsService } from './projections.service';
 
@@ -17,7 +18,7 @@ export class ProjectionsModule {
       module: ProjectionsModule,
       global: true,
       controllers: [ProjectionsController],
-      providers: [{ provide: READ_MODEL_STORE, useFactory: () => SqliteReadModelStore.open(readModelsFile(config)) }, ProjectionsService],
+      providers: [{ provide: READ_MODEL_STORE, useFactory: () => SqliteReadModelStore.open(readModelsFile(config)) }, ProjectionsService, ProjectionsContributor],
       exports: [READ_MODEL_STORE, ProjectionsService],
     };
   }
