@@ -7,3 +7,4 @@ export * from './document-path';
 export * from './document-query';
 export * from './document-text';
 export * from './sqlite/sqlite-read-model-store';
+export * from './leased-projector';

@@ -6,7 +6,9 @@ import { PostgresReadModelStore } from './postgres-read-model-store';
 const url = postgresTestUrl();
 
 if (url) {
-  describeReadModelStoreContract('PostgreSQL', () => postgresReadModels(url).open());
+  const backend = postgresReadModels(url);
+  afterAll(() => backend.dispose?.());
+  describeReadModelStoreContract('PostgreSQL', () => backend.open());
 
   describe('PostgreSQL read-model store', () => {
     const schema = `concord_test_m${process.pid}`;

@@ -8,15 +8,16 @@ import type { ReadModelStoreUnderTest } from './read-model-store-contract';
 export interface ReadModelBackend {
   readonly name: 'SQLite' | 'PostgreSQL';
   open(): Promise<ReadModelStoreUnderTest>;
+  /** Releases what the backend keeps between opens (PostgreSQL: drops its schemas). */
+  dispose?(): Promise<void>;
 }
 
-export const sqliteReadModels: ReadModelBackend = {
-  name: 'SQLite',
-  async open() {
-    const store = SqliteReadModelStore.open(':memory:');
-    return { store, teardown: () => store.close() };
-  },
-};
+export function inMemorySqliteReadModels(): ReadModelStoreUnderTest {
+  const store = SqliteReadModelStore.open(':memory:');
+  return { store, teardown: () => store.close() };
+}
+
+export const sqliteReadModels: ReadModelBackend = { name: 'SQLite', open: async () => inMemorySqliteReadModels() };
 
 /** The PostgreSQL server the suites use: CONCORD_POSTGRES_URL (`npm run test:postgres` sets it). */
 export function postgresTestUrl(): string | undefined {
@@ -24,20 +25,48 @@ export function postgresTestUrl(): string | undefined {
   return url && url.trim() !== '' ? url : undefined;
 }
 
-/** A schema of its own per store (random name, dropped afterwards), so parallel runs never meet. */
+/**
+ * Stores in schemas of this run's own (random names, dropped by `dispose`), so parallel
+ * runs never meet. A schema whose store was torn down is emptied and reused by the next
+ * `open`: creating one costs ~100 ms, and a property test opens hundreds of stores.
+ */
 export function postgresReadModels(connectionString: string): ReadModelBackend {
+  const created: string[] = [];
+  const free: string[] = [];
+  let admin: Promise<Client> | undefined;
+  const adminClient = (): Promise<Client> =>
+    (admin ??= (async () => {
+      const client = new Client({ connectionString });
+      await client.connect();
+      return client;
+    })());
   return {
     name: 'PostgreSQL',
     async open() {
-      const schema = `concord_test_${randomBytes(6).toString('hex')}`;
+      let schema = free.pop();
+      if (schema) {
+        await (await adminClient()).query(`DELETE FROM "${schema}".documents; DELETE FROM "${schema}".projection_checkpoints; DELETE FROM "${schema}".projection_leases;`);
+      } else {
+        schema = `concord_test_${randomBytes(6).toString('hex')}`;
+        created.push(schema);
+      }
       const store = await PostgresReadModelStore.open({ connectionString, schema, poolSize: 3 });
+      const reused = schema;
       return {
         store,
         async teardown() {
           await store.close();
-          await dropPostgresSchema(connectionString, schema);
+          free.push(reused);
         },
       };
+    },
+    async dispose() {
+      if (created.length === 0) return;
+      const client = await adminClient();
+      for (const schema of created.splice(0)) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      free.length = 0;
+      admin = undefined;
+      await client.end();
     },
   };
 }
@@ -69,7 +98,11 @@ export function describeEachReadModelBackend(title: string, body: (backend: Read
   describe(`${title} [SQLite]`, () => body(sqliteReadModels));
   const url = postgresTestUrl();
   if (url) {
-    describe(`${title} [PostgreSQL]`, () => body(postgresReadModels(url)));
+    describe(`${title} [PostgreSQL]`, () => {
+      const backend = postgresReadModels(url);
+      afterAll(() => backend.dispose?.());
+      body(backend);
+    });
   } else {
     describe(`${title} [PostgreSQL]`, () => {
       it.skip('needs CONCORD_POSTGRES_URL: run `npm run test:postgres`', () => undefined);
