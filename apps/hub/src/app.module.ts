@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { ConcordConfig } from './config/concord-config';
 import { EntitiesController } from './entities/entities.controller';
@@ -10,16 +10,30 @@ import { IngestController } from './ingest/ingest.controller';
 import { IngestEventsHandler } from './ingest/ingest-events.handler';
 import { ProjectionsModule } from './projections/projections.module';
 import { QuarantineController } from './quarantine/quarantine.controller';
+import { parseRoles, type HubRole } from './roles/hub-roles';
 import { StorageModule, type HubRuntime } from './storage/storage.module';
+
+/** What each role adds to a process (CONCORD_ROLES); health is always served. */
+const ROLE_PARTS: Record<HubRole, { controllers: Type[]; providers: Provider[] }> = {
+  ingest: { controllers: [IngestController], providers: [IngestEventsHandler] },
+  api: {
+    controllers: [EventsController, QuarantineController, EntitiesController],
+    providers: [GetEventHandler, GetStreamHandler, GetEntityHandler, ListEntitiesHandler, GetEntitySyncHandler],
+  },
+  // The projection runners and their status/rebuild routes come with ProjectionsModule (below).
+  project: { controllers: [], providers: [] },
+};
 
 @Module({})
 export class HubModule {
   static forRoot(config: ConcordConfig, runtime: HubRuntime = {}): DynamicModule {
+    const roles = [...parseRoles(config.CONCORD_ROLES)];
+    const readsModels = roles.includes('project') || roles.includes('api');
     return {
       module: HubModule,
-      imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, runtime), ProjectionsModule.forRoot(config)],
-      controllers: [IngestController, EventsController, QuarantineController, HealthController, EntitiesController],
-      providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler, GetEntityHandler, ListEntitiesHandler, GetEntitySyncHandler],
+      imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, runtime), ...(readsModels ? [ProjectionsModule.forRoot(config)] : [])],
+      controllers: [HealthController, ...roles.flatMap((role) => ROLE_PARTS[role].controllers)],
+      providers: roles.flatMap((role) => ROLE_PARTS[role].providers),
     };
   }
 }

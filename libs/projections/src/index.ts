@@ -8,3 +8,4 @@ export * from './document-query';
 export * from './document-text';
 export * from './sqlite/sqlite-read-model-store';
 export * from './leased-projector';
+export * from './postgres/postgres-read-model-store';

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
+import { ROLES_PATTERN } from '../roles/hub-roles';
 
 function toInt({ value }: { value: unknown }): unknown {
   return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
@@ -30,6 +31,24 @@ export class ConcordConfig {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
   CONCORD_MAX_EVENTS_PER_COMMIT = 5000;
+
+  @Matches(ROLES_PATTERN, { message: 'CONCORD_ROLES must list one or more of ingest, project, api, comma-separated' })
+  CONCORD_ROLES = 'ingest,project,api';
+
+  @IsIn(['sqlite', 'postgres'], { message: 'CONCORD_READ_MODELS must be sqlite or postgres' })
+  CONCORD_READ_MODELS: 'sqlite' | 'postgres' = 'sqlite';
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'CONCORD_POSTGRES_URL must be a postgres:// connection URL' })
+  CONCORD_POSTGRES_URL?: string = undefined;
+
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'CONCORD_POSTGRES_SCHEMA must be a lower-case PostgreSQL name (letters, digits, _)' })
+  CONCORD_POSTGRES_SCHEMA = 'concord';
+
+  @Transform(toInt) @IsInt({ message: 'CONCORD_PROJECTION_LEASE_MS must be an integer' }) @Min(500) @Max(600_000)
+  CONCORD_PROJECTION_LEASE_MS = 15_000;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'CONCORD_INSTANCE_ID must be 1..100 of A-Z a-z 0-9 . _ : -' })
+  CONCORD_INSTANCE_ID?: string = undefined;
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');
@@ -48,15 +67,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConcordConfig 
   }
   const config = plainToInstance(ConcordConfig, provided);
   const problems = validateSync(config).flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(env[error.property])}: ${message}`),
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(redactPassword(env[error.property]))}: ${message}`),
   );
   const unknown = Object.keys(env).filter((key) => key.startsWith('CONCORD_') && !KNOWN_KEYS.has(key) && !EXTERNAL_KEYS.has(key));
   problems.push(...unknown.map((key) => `${key} is not a Concord setting (see the README for the list)`));
+  if (problems.length === 0 && config.CONCORD_READ_MODELS === 'postgres' && !config.CONCORD_POSTGRES_URL) {
+    problems.push('CONCORD_READ_MODELS=postgres needs CONCORD_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/concord)');
+  }
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return config;
 }
 
+/** Connection URLs may carry a password; an error message must not. */
+function redactPassword(value: string | undefined): string | undefined {
+  return value?.replace(/^([a-z]+:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
+}
+
 /** CONCORD_* settings owned by other modules (they validate their own). */
-const EXTERNAL_KEYS = new Set<string>(['CONCORD_BOOTSTRAP_ADMIN_KEY', 'CONCORD_RECONCILIATION_RULES', 'CONCORD_KURRENTDB_URL', 'CONCORD_ROLES']);
+const EXTERNAL_KEYS = new Set<string>(['CONCORD_BOOTSTRAP_ADMIN_KEY', 'CONCORD_RECONCILIATION_RULES', 'CONCORD_KURRENTDB_URL']);

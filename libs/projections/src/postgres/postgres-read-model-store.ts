@@ -58,32 +58,47 @@ interface LeaseRow {
  * as in SQLite.
  */
 export class PostgresReadModelStore implements ReadModelStore {
+  readonly schema: string;
   private readonly t: { documents: string; checkpoints: string; leases: string };
+  private readonly pool: Pool;
+  private migrated: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(
-    private readonly pool: Pool,
-    readonly schema: string,
-  ) {
-    const quoted = `"${schema}"`;
+  private constructor(options: PostgresReadModelStoreOptions) {
+    this.schema = checkedSchema(options.schema ?? 'concord');
+    const quoted = `"${this.schema}"`;
     this.t = { documents: `${quoted}.documents`, checkpoints: `${quoted}.projection_checkpoints`, leases: `${quoted}.projection_leases` };
-  }
-
-  /** Connects, creates the schema or brings it up to date (safe when several instances start at once). */
-  static async open(options: PostgresReadModelStoreOptions): Promise<PostgresReadModelStore> {
-    const schema = checkedSchema(options.schema ?? 'concord');
     const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 5, connectionTimeoutMillis: 10_000 };
-    const pool = new Pool(config);
+    this.pool = new Pool(config);
     // An idle connection the server drops emits here; without a listener it would end the process.
     // The next query gets a fresh connection or reports the outage itself.
-    pool.on('error', () => undefined);
+    this.pool.on('error', () => undefined);
+  }
+
+  /** Connects and creates the schema or brings it up to date (safe when several instances start at once). */
+  static async open(options: PostgresReadModelStoreOptions): Promise<PostgresReadModelStore> {
+    const store = new PostgresReadModelStore(options);
     try {
-      await unavailableOnConnectionError(() => migratePostgres(pool, schema));
+      await store.ready();
     } catch (error) {
-      await pool.end();
+      await store.close();
       throw error;
     }
-    return new PostgresReadModelStore(pool, schema);
+    return store;
+  }
+
+  /** Without connecting: the schema is checked on first use (for callers that cannot wait, like the CLI's file opener). */
+  static connectLazily(options: PostgresReadModelStoreOptions): PostgresReadModelStore {
+    return new PostgresReadModelStore(options);
+  }
+
+  /** Migrates once per store; a failed attempt (server down) is tried again on the next call. */
+  ready(): Promise<void> {
+    this.migrated ??= unavailableOnConnectionError(() => migratePostgres(this.pool, this.schema)).catch((error: unknown) => {
+      this.migrated = undefined;
+      throw error;
+    });
+    return this.migrated;
   }
 
   async get(collection: string, key: string): Promise<Doc | undefined> {
@@ -271,11 +286,13 @@ export class PostgresReadModelStore implements ReadModelStore {
     }
   }
 
-  private run<R extends QueryResultRow>(sql: string, values: unknown[] = []) {
+  private async run<R extends QueryResultRow>(sql: string, values: unknown[] = []) {
+    await this.ready();
     return unavailableOnConnectionError(() => this.pool.query<R>(sql, values));
   }
 
   private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
+    await this.ready();
     await unavailableOnConnectionError(async () => {
       const client = await this.pool.connect();
       let broken = false;
