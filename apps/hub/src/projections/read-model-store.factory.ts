@@ -14,7 +14,12 @@ export function readModelsFile(config: ConcordConfig): string {
  */
 export function readModelStoreFor(config: ConcordConfig): ReadModelStore {
   if (config.CONCORD_READ_MODELS === 'postgres') {
-    return PostgresReadModelStore.connectLazily({ connectionString: config.CONCORD_POSTGRES_URL!, schema: config.CONCORD_POSTGRES_SCHEMA });
+    return PostgresReadModelStore.connectLazily({
+      connectionString: config.CONCORD_POSTGRES_URL!,
+      schema: config.CONCORD_POSTGRES_SCHEMA,
+      // A projector frozen mid-commit must not hold the lease's row lock past the lease itself.
+      idleInTransactionTimeoutMs: Math.max(250, Math.floor(config.CONCORD_PROJECTION_LEASE_MS / 2)),
+    });
   }
   return SqliteReadModelStore.open(readModelsFile(config));
 }

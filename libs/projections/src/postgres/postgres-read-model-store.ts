@@ -32,6 +32,13 @@ export interface PostgresReadModelStoreOptions {
   readonly schema?: string;
   /** Connections in the pool. Default 5: one projector commits on one at a time, API queries share the rest. */
   readonly poolSize?: number;
+  /**
+   * How long the server lets a session sit idle inside a transaction before it ends it. A
+   * projector frozen mid-commit (paused VM, SIGSTOP, cut-off network with the socket still
+   * open) would otherwise hold its row locks, and with them the lease, for ever. Default 10 s;
+   * the hub uses half the lease time.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
 }
 
 interface CheckpointRow {
@@ -68,7 +75,13 @@ export class PostgresReadModelStore implements ReadModelStore {
     this.schema = checkedSchema(options.schema ?? 'concord');
     const quoted = `"${this.schema}"`;
     this.t = { documents: `${quoted}.documents`, checkpoints: `${quoted}.projection_checkpoints`, leases: `${quoted}.projection_leases` };
-    const config: PoolConfig = { connectionString: options.connectionString, max: options.poolSize ?? 5, connectionTimeoutMillis: 10_000 };
+    const config: PoolConfig = {
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 5,
+      connectionTimeoutMillis: 10_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? 10_000,
+      keepAlive: true,
+    };
     this.pool = new Pool(config);
     // An idle connection the server drops emits here; without a listener it would end the process.
     // The next query gets a fresh connection or reports the outage itself.
@@ -338,7 +351,7 @@ function lastChangePerDocument(commit: ProjectionCommit) {
   return { upserts, deletes };
 }
 
-const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '25P03']);
 
 /** Connection trouble is an outage (503, retry later), not a bug in the caller's request. */
 async function unavailableOnConnectionError<T>(work: () => Promise<T>): Promise<T> {
