@@ -1,5 +1,5 @@
 import { checkQueryText } from './document-text';
-import type { DocumentQuery } from './read-model-store.port';
+import type { DocumentQuery, QueryCondition } from './read-model-store.port';
 
 /*
  * What a DocumentQuery means, identically in every adapter (the shared contract suite pins each rule):
@@ -49,4 +49,47 @@ export function keyPrefixUpperBound(prefix: string): string | undefined {
   if (last === undefined) return undefined;
   const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
   return String.fromCodePoint(...points, next);
+}
+
+/** What differs between SQL dialects; the shape of a document query (`documentQuerySql`) does not. */
+export interface DocumentQueryDialect {
+  /** Binds a value and returns its placeholder. */
+  param(value: string | number, type: 'text' | 'int' | 'numeric'): string;
+  /** A typed condition on a path (see above). */
+  condition(condition: QueryCondition): string;
+  /** The sort triple for a path, each part null-free, and the value reported as `sortValue`. */
+  sortKey(path: string): { readonly rank: string; readonly num: string; readonly text: string; readonly sortValue: string };
+}
+
+/**
+ * One page of a document query as SQL over `table (collection, key, doc)`: selects key, doc and
+ * sort_value, one row more than the limit (to tell whether there is more).
+ */
+export function documentQuerySql(table: string, collection: string, query: DocumentQuery, dialect: DocumentQueryDialect): string {
+  const where = [`collection = ${dialect.param(collection, 'text')}`];
+  if (query.keyPrefix) {
+    where.push(`key >= ${dialect.param(checkQueryText(query.keyPrefix, 'keyPrefix'), 'text')}`);
+    const upper = keyPrefixUpperBound(query.keyPrefix);
+    if (upper !== undefined) where.push(`key < ${dialect.param(upper, 'text')}`);
+  }
+  for (const condition of query.where ?? []) where.push(dialect.condition(condition));
+
+  const order = query.orderBy ?? { path: '', direction: 'asc' as const };
+  const dir = order.direction === 'desc' ? 'DESC' : 'ASC';
+  const cmp = order.direction === 'desc' ? '<' : '>';
+  let sortValue = 'key';
+  let orderBy = `key ${dir}`;
+  if (order.path !== '') {
+    const sort = dialect.sortKey(order.path);
+    sortValue = sort.sortValue;
+    orderBy = `${sort.rank} ${dir}, ${sort.num} ${dir}, ${sort.text} ${dir}, key ${dir}`;
+    if (query.after) {
+      const at = keysetPosition(query.after);
+      const cursor = [dialect.param(at.rank, 'int'), dialect.param(at.num, 'numeric'), dialect.param(at.text, 'text'), dialect.param(at.key, 'text')];
+      where.push(`(${sort.rank}, ${sort.num}, ${sort.text}, key) ${cmp} (${cursor.join(', ')})`);
+    }
+  } else if (query.after) {
+    where.push(`key ${cmp} ${dialect.param(checkQueryText(query.after.key, 'cursor key'), 'text')}`);
+  }
+  return `SELECT key, doc, ${sortValue} AS sort_value FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${dialect.param(query.limit + 1, 'int')}`;
 }

@@ -58,7 +58,9 @@ export function leaseExpiry(at: string, ttlMs: number): string {
   return new Date(Date.parse(at) + ttlMs).toISOString();
 }
 
-export function describeFenceMismatch(name: string, fence: LeaseFence, current: LeaseFence | undefined): string {
+/** For adapters, inside the write's transaction: a fenced write lands only while its fence holds the lease. */
+export function checkFence(name: string, fence: LeaseFence | undefined, current: LeaseFence | undefined): void {
+  if (!fence || (current && current.owner === fence.owner && current.token === fence.token)) return;
   const holder = current ? `${current.owner} (token ${current.token})` : 'nobody';
-  return `projection ${name}: lease held by ${holder}, not by ${fence.owner} (token ${fence.token}); this write must not land`;
+  throw new LeaseLostError(`projection ${name}: lease held by ${holder}, not by ${fence.owner} (token ${fence.token}); this write must not land`);
 }

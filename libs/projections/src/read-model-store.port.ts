@@ -69,6 +69,13 @@ export class CheckpointConflictError extends Error {
   override readonly name = 'CheckpointConflictError';
 }
 
+/** For adapters, inside the commit's transaction, after the fence check. */
+export function checkExpectedPosition(commit: ProjectionCommit, stored: Position): void {
+  if (stored !== commit.expectedPosition) {
+    throw new CheckpointConflictError(`projection ${commit.name} is at position ${stored}, this commit expected ${commit.expectedPosition}`);
+  }
+}
+
 /**
  * Where read models live: documents per collection, one checkpoint per
  * projection, and the projection leases (here, not in a port of their own,

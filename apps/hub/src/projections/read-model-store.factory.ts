@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { PostgresReadModelStore, SqliteReadModelStore, type ReadModelStore } from '@concord/projections';
+import { PostgresReadModelStore, SqliteReadModelStore, type PostgresReadModelStoreOptions, type ReadModelStore } from '@concord/projections';
 import type { ConcordConfig } from '../config/concord-config';
 
 export function readModelsFile(config: ConcordConfig): string {
@@ -13,29 +13,23 @@ export function readModelsFile(config: ConcordConfig): string {
  * directory, or PostgreSQL (connected on first use; `openReadModelStore` waits).
  */
 export function readModelStoreFor(config: ConcordConfig): ReadModelStore {
-  if (config.CONCORD_READ_MODELS === 'postgres') {
-    return PostgresReadModelStore.connectLazily({
-      connectionString: config.CONCORD_POSTGRES_URL!,
-      schema: config.CONCORD_POSTGRES_SCHEMA,
-      // A projector frozen mid-commit must not hold the lease's row lock past the lease itself.
-      idleInTransactionTimeoutMs: Math.max(250, Math.floor(config.CONCORD_PROJECTION_LEASE_MS / 2)),
-    });
-  }
+  if (config.CONCORD_READ_MODELS === 'postgres') return PostgresReadModelStore.connectLazily(postgresOptions(config));
   return SqliteReadModelStore.open(readModelsFile(config));
 }
 
 /** As `readModelStoreFor`, but a PostgreSQL store is connected and migrated before it is returned: start-up fails fast. */
 export async function openReadModelStore(config: ConcordConfig): Promise<ReadModelStore> {
-  const store = readModelStoreFor(config);
-  if (store instanceof PostgresReadModelStore) {
-    try {
-      await store.ready();
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
-  }
-  return store;
+  if (config.CONCORD_READ_MODELS === 'postgres') return PostgresReadModelStore.open(postgresOptions(config));
+  return readModelStoreFor(config);
+}
+
+function postgresOptions(config: ConcordConfig): PostgresReadModelStoreOptions {
+  return {
+    connectionString: config.CONCORD_POSTGRES_URL!,
+    schema: config.CONCORD_POSTGRES_SCHEMA,
+    // A projector frozen mid-commit must not hold the lease's row lock past the lease itself.
+    idleInTransactionTimeoutMs: Math.max(250, Math.floor(config.CONCORD_PROJECTION_LEASE_MS / 2)),
+  };
 }
 
 /** Who this process is among projectors: CONCORD_INSTANCE_ID, or host, pid and a random part (unique across restarts). */

@@ -1,19 +1,18 @@
 import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { StoreUnavailableError } from '@concord/common';
-import { keyPrefixUpperBound, keysetPosition } from '../document-query';
-import { checkQueryText, isStorableText, serializeDocument } from '../document-text';
+import { documentQuerySql } from '../document-query';
+import { isStorableText, serializeDocument } from '../document-text';
 import type { Doc } from '../projection';
 import {
-  describeFenceMismatch,
+  checkFence,
   leaseExpiry,
-  LeaseLostError,
   type LeaseAttempt,
   type LeaseFence,
   type LeaseRequest,
   type ProjectionLease,
 } from '../projection-lease.port';
 import {
-  CheckpointConflictError,
+  checkExpectedPosition,
   type DocumentPage,
   type DocumentQuery,
   type ProjectionCheckpoint,
@@ -134,33 +133,11 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   async query(collection: string, query: DocumentQuery): Promise<DocumentPage> {
     const params = new PgParams();
-    const where = [`collection = ${params.add(collection, 'text')}`];
-    if (query.keyPrefix) {
-      where.push(`key >= ${params.add(checkQueryText(query.keyPrefix, 'keyPrefix'), 'text')}`);
-      const upper = keyPrefixUpperBound(query.keyPrefix);
-      if (upper !== undefined) where.push(`key < ${params.add(upper, 'text')}`);
-    }
-    for (const condition of query.where ?? []) where.push(conditionSql(condition, params));
-
-    const order = query.orderBy ?? { path: '', direction: 'asc' as const };
-    const dir = order.direction === 'desc' ? 'DESC' : 'ASC';
-    const cmp = order.direction === 'desc' ? '<' : '>';
-    let sortValue = 'key';
-    let orderBy = `key ${dir}`;
-    if (order.path !== '') {
-      const sort = sortExpressions(jsonbAt(order.path, boundPath(params)));
-      sortValue = sort.sortValue;
-      orderBy = `${sort.rank} ${dir}, ${sort.num} ${dir}, ${sort.text} ${dir}, key ${dir}`;
-      if (query.after) {
-        const at = keysetPosition(query.after);
-        where.push(
-          `(${sort.rank}, ${sort.num}, ${sort.text}, key) ${cmp} (${params.add(at.rank, 'int')}, ${params.add(at.num, 'numeric')}, ${params.add(at.text, 'text')}, ${params.add(at.key, 'text')})`,
-        );
-      }
-    } else if (query.after) {
-      where.push(`key ${cmp} ${params.add(checkQueryText(query.after.key, 'cursor key'), 'text')}`);
-    }
-    const sql = `SELECT key, doc, ${sortValue} AS sort_value FROM ${this.t.documents} WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${params.add(query.limit + 1, 'int')}`;
+    const sql = documentQuerySql(this.t.documents, collection, query, {
+      param: (value, type) => params.add(value, type),
+      condition: (condition) => conditionSql(condition, params),
+      sortKey: (path) => sortExpressions(jsonbAt(path, boundPath(params))),
+    });
     const { rows } = await this.run<{ key: string; doc: Doc; sort_value: string | number | null }>(sql, params.values);
     return {
       items: rows.slice(0, query.limit).map((row) => ({ key: row.key, doc: row.doc, sortValue: row.sort_value })),
@@ -178,10 +155,7 @@ export class PostgresReadModelStore implements ReadModelStore {
         [commit.name, commit.version, commit.at],
       );
       const { rows } = await client.query<{ position: string }>(`SELECT position FROM ${this.t.checkpoints} WHERE name = $1 FOR UPDATE`, [commit.name]);
-      const position = Number(rows[0]?.position ?? 0);
-      if (position !== commit.expectedPosition) {
-        throw new CheckpointConflictError(`projection ${commit.name} is at position ${position}, this commit expected ${commit.expectedPosition}`);
-      }
+      checkExpectedPosition(commit, Number(rows[0]?.position ?? 0));
       if (upserts.collections.length > 0) {
         await client.query(
           `INSERT INTO ${this.t.documents} (collection, key, doc)
@@ -293,10 +267,7 @@ export class PostgresReadModelStore implements ReadModelStore {
   private async checkFence(client: PoolClient, name: string, fence: LeaseFence | undefined): Promise<void> {
     if (!fence) return;
     const { rows } = await client.query<LeaseRow>(`SELECT name, owner, token, expires_at FROM ${this.t.leases} WHERE name = $1 FOR SHARE`, [name]);
-    const current = rows[0] ? toLease(rows[0]) : undefined;
-    if (!current || current.owner !== fence.owner || current.token !== fence.token) {
-      throw new LeaseLostError(describeFenceMismatch(name, fence, current));
-    }
+    checkFence(name, fence, rows[0] ? toLease(rows[0]) : undefined);
   }
 
   private async run<R extends QueryResultRow>(sql: string, values: unknown[] = []) {

@@ -1,19 +1,18 @@
 import { migrate, openDatabase, type SqliteDatabase } from '@concord/sqlite';
 import { sqliteJsonPath } from '../document-path';
-import { keyPrefixUpperBound, keysetPosition } from '../document-query';
+import { documentQuerySql } from '../document-query';
 import { checkQueryText, isStorableText, serializeDocument } from '../document-text';
 import type { Doc } from '../projection';
 import {
-  describeFenceMismatch,
+  checkFence,
   leaseExpiry,
-  LeaseLostError,
   type LeaseAttempt,
   type LeaseFence,
   type LeaseRequest,
   type ProjectionLease,
 } from '../projection-lease.port';
 import {
-  CheckpointConflictError,
+  checkExpectedPosition,
   type DocumentPage,
   type DocumentQuery,
   type ProjectionCheckpoint,
@@ -141,34 +140,11 @@ export class SqliteReadModelStore implements ReadModelStore {
 
   async query(collection: string, query: DocumentQuery): Promise<DocumentPage> {
     const params = new Params();
-    const where = [`collection = ${params.add(collection)}`];
-    if (query.keyPrefix) {
-      where.push(`key >= ${params.add(checkQueryText(query.keyPrefix, 'keyPrefix'))}`);
-      const upper = keyPrefixUpperBound(query.keyPrefix);
-      if (upper !== undefined) where.push(`key < ${params.add(upper)}`);
-    }
-    for (const condition of query.where ?? []) where.push(conditionSql(condition, params));
-
-    const order = query.orderBy ?? { path: '', direction: 'asc' as const };
-    const dir = order.direction === 'desc' ? 'DESC' : 'ASC';
-    const cmp = order.direction === 'desc' ? '<' : '>';
-    let sortValue = 'key';
-    let orderBy = `key ${dir}`;
-    if (order.path !== '') {
-      const path = params.add(sqliteJsonPath(order.path));
-      const sort = sortExpressions(path);
-      sortValue = sort.value;
-      orderBy = `${sort.rank} ${dir}, ${sort.num} ${dir}, ${sort.text} ${dir}, key ${dir}`;
-      if (query.after) {
-        const at = keysetPosition(query.after);
-        where.push(
-          `(${sort.rank}, ${sort.num}, ${sort.text}, key) ${cmp} (${params.add(at.rank)}, ${params.add(at.num)}, ${params.add(at.text)}, ${params.add(at.key)})`,
-        );
-      }
-    } else if (query.after) {
-      where.push(`key ${cmp} ${params.add(checkQueryText(query.after.key, 'cursor key'))}`);
-    }
-    const sql = `SELECT key, doc, ${sortValue} AS sort_value FROM documents WHERE ${where.join(' AND ')} ORDER BY ${orderBy} LIMIT ${params.add(query.limit + 1)}`;
+    const sql = documentQuerySql('documents', collection, query, {
+      param: (value) => params.add(value),
+      condition: (condition) => conditionSql(condition, params),
+      sortKey: (path) => sortExpressions(params.add(sqliteJsonPath(path))),
+    });
     const rows = this.db.prepare(sql).all(params.values) as Array<{ key: string; doc: string; sort_value: string | number | null }>;
     return {
       items: rows.slice(0, query.limit).map((row) => ({ key: row.key, doc: JSON.parse(row.doc) as Doc, sortValue: row.sort_value })),
@@ -186,11 +162,7 @@ export class SqliteReadModelStore implements ReadModelStore {
       .transaction(() => {
         this.checkFence(commit.name, commit.fence);
         const current = this.statements.checkpoint.get(commit.name) as CheckpointRow | undefined;
-        if ((current?.position ?? 0) !== commit.expectedPosition) {
-          throw new CheckpointConflictError(
-            `projection ${commit.name} is at position ${current?.position ?? 0}, this commit expected ${commit.expectedPosition}`,
-          );
-        }
+        checkExpectedPosition(commit, current?.position ?? 0);
         for (const change of changes) {
           if (change.json === undefined) this.statements.remove.run(change.collection, change.key);
           else this.statements.upsert.run(change.collection, change.key, change.json);
@@ -271,13 +243,9 @@ export class SqliteReadModelStore implements ReadModelStore {
     if (this.db.open) this.db.close();
   }
 
-  /** Inside the caller's transaction: a fenced write lands only while its fence holds the lease. */
+  /** Inside the caller's transaction. */
   private checkFence(name: string, fence: LeaseFence | undefined): void {
-    if (!fence) return;
-    const row = this.statements.lease.get(name) as LeaseRow | undefined;
-    if (!row || row.owner !== fence.owner || row.token !== fence.token) {
-      throw new LeaseLostError(describeFenceMismatch(name, fence, row));
-    }
+    if (fence) checkFence(name, fence, this.statements.lease.get(name) as LeaseRow | undefined);
   }
 }
 
@@ -297,14 +265,14 @@ function conditionSql(condition: QueryCondition, params: Params): string {
 }
 
 /** The three-part sort key of document-query.ts, null-free so that row-value comparisons stay total. */
-function sortExpressions(path: string): { rank: string; num: string; text: string; value: string } {
+function sortExpressions(path: string): { rank: string; num: string; text: string; sortValue: string } {
   const type = `json_type(doc, ${path})`;
   const value = `json_extract(doc, ${path})`;
   return {
     rank: `(CASE ${type} WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1 ELSE 2 END)`,
     num: `(CASE WHEN ${type} IN ('integer', 'real') THEN ${value} ELSE 0 END)`,
     text: `(CASE WHEN ${type} = 'text' THEN ${value} ELSE '' END)`,
-    value: `(CASE WHEN ${type} IN ('integer', 'real', 'text') THEN ${value} END)`,
+    sortValue: `(CASE WHEN ${type} IN ('integer', 'real', 'text') THEN ${value} END)`,
   };
 }
 
