@@ -9,7 +9,8 @@ const TTL = 10_000;
 /** Two projector processes (a and b) on one log and one read-model store, with one manual clock; rounds are played by hand. */
 async function twoProjectors(backend: ReadModelBackend) {
   const bed = await ProjectionTestbed.open(countingProjection(), { backend });
-  const outage = { on: false };
+  /** While on, a's store calls fail as in an outage (all of them, or only the method named). */
+  const outage: { on: boolean; only?: string } = { on: false };
   const changes: string[] = [];
   const projector = (owner: string, readModels: ReadModelStore = bed.readModels) => {
     const runner = new ProjectionRunner(countingProjection(), { store: bed.store, readModels, clock: bed.clock });
@@ -26,7 +27,7 @@ async function twoProjectors(backend: ReadModelBackend) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        if (outage.on) return Promise.reject(new StoreUnavailableError('read-model store unreachable'));
+        if (outage.on && (outage.only === undefined || outage.only === property)) return Promise.reject(new StoreUnavailableError('read-model store unreachable'));
         return (value as (...a: unknown[]) => unknown).apply(target, args);
       };
     },
@@ -119,6 +120,22 @@ describeEachReadModelBackend('LeasedProjector', (backend) => {
     await b.tick();
     expect(b.active).toBe(true);
     expect(await bed.readModels.checkpoint('counter')).toMatchObject({ state: 'running' });
+    await close();
+  });
+
+  it('retries a start that an outage cut short, once it holds the lease', async () => {
+    const { bed, a, outage, changes, close } = await twoProjectors(backend);
+    const stored = await bed.given([event('1')]);
+    outage.on = true;
+    outage.only = 'markState';
+    await a.tick();
+    expect(a.runner.currentState).toBe('stopped');
+    expect(changes).toEqual(['a error']);
+    outage.on = false;
+    await a.tick();
+    expect(a.runner.currentState).toBe('running');
+    expect(changes).toEqual(['a error', 'a acquired']);
+    await a.runner.waitFor(stored[0]!.position);
     await close();
   });
 

@@ -34,6 +34,8 @@ export class LeasedProjector {
   private timer: NodeJS.Timeout | undefined;
   private round: Promise<void> | undefined;
   private stopped = false;
+  /** Holding the lease, the runner's start has yet to succeed (an outage cut it short). */
+  private startPending = false;
 
   constructor(
     readonly runner: ProjectionRunner,
@@ -94,8 +96,9 @@ export class LeasedProjector {
         await this.runner.standBy();
       }
       if (!this.held) await this.tryToTakeOver();
-      // A start cut short by an outage is retried; a projection that failed on an event waits for resume.
-      else if (this.runner.currentState === 'stopped') await this.runner.start();
+      // A start cut short by an outage is retried; a projection that failed on an event waits for resume,
+      // and a runner stopped on purpose (a rebuild in progress) is left alone.
+      else if (this.startPending) await this.startRunner();
     } catch (error) {
       this.options.onChange?.({ kind: 'error', projection: this.name, message: describe(error) });
     }
@@ -135,12 +138,18 @@ export class LeasedProjector {
     }
     this.held = attempt.lease;
     this.runner.useFence(attempt.lease);
+    this.startPending = true;
+    await this.startRunner();
+  }
+
+  private async startRunner(): Promise<void> {
     await this.runner.start();
+    this.startPending = false;
     if (this.runner.currentState === 'standby') {
       this.held = undefined; // taken over between acquiring and starting
       return;
     }
-    this.options.onChange?.({ kind: 'acquired', projection: this.name, lease: attempt.lease });
+    if (this.held) this.options.onChange?.({ kind: 'acquired', projection: this.name, lease: this.held });
   }
 
   private now(): string {
