@@ -121,7 +121,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
   }
 
   private log(change: LeaseChange): void {
-    if (change.kind === 'acquired') this.logger.log(`${change.projection}: this instance (${this.instanceId}) now runs it (lease token ${change.lease.token})`);
+    if (change.kind === 'acquired') this.logger.log(`${change.projection}: this instance (${this.instanceId}) now runs it (lease token ${change.lease.token}, until ${change.lease.expiresAt} unless renewed)`);
     else if (change.kind === 'lost') this.logger.warn(`${change.projection}: lease lost (${change.reason}); standing by`);
     else if (change.kind === 'released') this.logger.log(`${change.projection}: lease released`);
     else this.logger.error(`${change.projection}: ${change.message}`);
