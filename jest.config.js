@@ -1,5 +1,6 @@
 // Tests are tiered by file suffix: *.spec.ts (unit, next to the code),
-// test/**/*.e2e-spec.ts (through the real HTTP app), test/kafka/**/*.kafka-spec.ts (real broker).
+// test/**/*.e2e-spec.ts (through the real HTTP app), test/scale/**/*.scale-spec.ts (hub processes on PostgreSQL),
+// test/kafka/**/*.kafka-spec.ts (real broker).
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2022', keepClassNames: true } }];
 
 const moduleNameMapper = {
@@ -21,5 +22,7 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
+    // Real hub processes against PostgreSQL; skipped with a notice unless CONCORD_POSTGRES_URL is set (npm run test:postgres).
+    { ...common, displayName: 'scale', testMatch: ['<rootDir>/test/scale/**/*.scale-spec.ts'] },
   ],
 };

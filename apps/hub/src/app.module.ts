@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AccessModule } from './access/access.module';
 import { createHubLogger, type HubLogger } from './logging/hub-logger';
@@ -16,11 +16,25 @@ import { IngestEventsHandler } from './ingest/ingest-events.handler';
 import { ProjectionsModule } from './projections/projections.module';
 import { QuarantineController } from './quarantine/quarantine.controller';
 import { QuarantineReplayer } from './quarantine/quarantine-replayer';
+import { parseRoles, type HubRole } from './roles/hub-roles';
 import { StorageModule, type HubRuntime } from './storage/storage.module';
+
+/** What each role adds to a process (CONCORD_ROLES); health is always served. */
+const ROLE_PARTS: Record<HubRole, { controllers: Type[]; providers: Provider[] }> = {
+  ingest: { controllers: [IngestController], providers: [IngestEventsHandler] },
+  api: {
+    controllers: [EventsController, QuarantineController, EntitiesController],
+    providers: [GetEventHandler, GetStreamHandler, GetEntityHandler, ListEntitiesHandler, GetEntitySyncHandler, QuarantineReplayer],
+  },
+  // The projection runners and their status/rebuild routes come with ProjectionsModule (below).
+  project: { controllers: [], providers: [] },
+};
 
 @Module({})
 export class HubModule {
   static forRoot(config: ConcordConfig, runtime: HubRuntime = {}, logger?: HubLogger): DynamicModule {
+    const roles = [...parseRoles(config.CONCORD_ROLES)];
+    const readsModels = roles.includes('project') || roles.includes('api');
     return {
       module: HubModule,
       imports: [
@@ -29,11 +43,11 @@ export class HubModule {
         LoggingModule.forRoot(logger ?? createHubLogger(config.CONCORD_LOG_LEVEL, runtime.logDestination)),
         AccessModule,
         OperationsModule,
-        WebhooksModule.forRoot(config, runtime.env),
-        ProjectionsModule.forRoot(config),
+        ...(roles.includes('ingest') ? [WebhooksModule.forRoot(config, runtime.env)] : []),
+        ...(readsModels ? [ProjectionsModule.forRoot(config)] : []),
       ],
-      controllers: [IngestController, EventsController, QuarantineController, HealthController, EntitiesController],
-      providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler, QuarantineReplayer, GetEntityHandler, ListEntitiesHandler, GetEntitySyncHandler],
+      controllers: [HealthController, ...roles.flatMap((role) => ROLE_PARTS[role].controllers)],
+      providers: roles.flatMap((role) => ROLE_PARTS[role].providers),
     };
   }
 }

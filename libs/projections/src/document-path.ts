@@ -1,10 +1,18 @@
 const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
 
-export class InvalidDocumentPathError extends Error {
+/** A document query no adapter can run as asked (bad path, text no store can hold): refused before it reaches SQL. */
+export class InvalidDocumentQueryError extends Error {
+  override readonly name: string = 'InvalidDocumentQueryError';
+}
+
+export class InvalidDocumentPathError extends InvalidDocumentQueryError {
   override readonly name = 'InvalidDocumentPathError';
 }
 
-/** Splits `state.total.amount` into checked segments; anything else is refused before it reaches SQL. */
+/**
+ * Splits `state.total.amount` into checked segments; anything else is refused before it reaches SQL.
+ * A path walks object members only: a segment of digits names a member ("0"), never an array element.
+ */
 export function documentPathSegments(path: string): string[] {
   const segments = path.split('.');
   if (segments.length > 8 || !segments.every((s) => SEGMENT.test(s))) {
@@ -13,7 +21,7 @@ export function documentPathSegments(path: string): string[] {
   return segments;
 }
 
-/** SQLite JSON path (`$.state."order-no"`), built only from checked segments. */
+/** SQLite JSON path (`$.state."order-no"`), built only from checked segments. SQLite's `."0"` never indexes an array. */
 export function sqliteJsonPath(path: string): string {
   return `$${documentPathSegments(path)
     .map((s) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `."${s}"`))

@@ -1,38 +1,12 @@
-import type { EventEnvelope } from '@concord/contracts';
+import { StoreUnavailableError } from '@concord/common';
 import type { ProjectionDefinition } from './projection';
 import { ProjectionRunner } from './projection-runner';
-import { ProjectionTestbed } from './testing';
+import type { ReadModelStore } from './read-model-store.port';
+import { countingProjection as counting, describeEachReadModelBackend, ProjectionTestbed, statusChangedEvent as event } from './testing';
 
-function event(id: string, subjectId = 'A'): EventEnvelope {
-  return {
-    id,
-    source: 'erp',
-    type: 'order.status-changed',
-    schemaVersion: 1,
-    subject: { type: 'order', id: subjectId },
-    occurredAt: '2026-11-21T09:00:00Z',
-    data: { status: id },
-  };
-}
-
-/** Counts events per subject and remembers the last id; throws on ids listed in `poison`. */
-function counting(poison: Set<string> = new Set(), version = 1): ProjectionDefinition {
-  return {
-    name: 'counter',
-    version,
-    collections: ['counts'],
-    handles: ['order.status-changed'],
-    async apply(e, view) {
-      const current = (await view.get<{ n: number; ids: string[] }>('counts', e.subject.id)) ?? { n: 0, ids: [] };
-      view.put('counts', e.subject.id, { n: current.n + 1, ids: [...current.ids, e.id] });
-      if (poison.has(e.id)) throw new Error(`cannot apply ${e.id}`);
-    },
-  };
-}
-
-describe('ProjectionRunner', () => {
+describeEachReadModelBackend('ProjectionRunner', (backend) => {
   it('applies each event exactly once across batches and restarts', async () => {
-    const bed = new ProjectionTestbed(counting());
+    const bed = await ProjectionTestbed.open(counting(), { backend });
     await bed.given([event('1'), event('2'), event('3', 'B')]);
     await bed.run();
     await bed.given([event('4')]);
@@ -45,7 +19,7 @@ describe('ProjectionRunner', () => {
 
   it('stops at a failing event, keeps what came before, reports it, and never skips it', async () => {
     const poison = new Set(['3']);
-    const bed = new ProjectionTestbed(counting(poison));
+    const bed = await ProjectionTestbed.open(counting(poison), { backend });
     const stored = await bed.given([event('1'), event('2'), event('3'), event('4')]);
     await bed.runner.start();
     await waitUntil(async () => bed.runner.currentState === 'failed');
@@ -69,7 +43,7 @@ describe('ProjectionRunner', () => {
   });
 
   it('a crash between applying and checkpointing leaves a read model equal to a rebuild', async () => {
-    const bed = new ProjectionTestbed(counting());
+    const bed = await ProjectionTestbed.open(counting(), { backend });
     await bed.given([event('1'), event('2')]);
     await bed.run();
     await bed.given([event('3'), event('4', 'B')]);
@@ -93,7 +67,7 @@ describe('ProjectionRunner', () => {
   });
 
   it('follows the log live after catching up', async () => {
-    const bed = new ProjectionTestbed(counting());
+    const bed = await ProjectionTestbed.open(counting(), { backend });
     await bed.given([event('1')]);
     await bed.runner.start();
     const [later] = await bed.given([event('2')]);
@@ -103,7 +77,7 @@ describe('ProjectionRunner', () => {
   });
 
   it('rebuilds from zero while running and reports rebuilding progress', async () => {
-    const bed = new ProjectionTestbed(counting());
+    const bed = await ProjectionTestbed.open(counting(), { backend });
     const stored = await bed.given([event('1'), event('2'), event('3')]);
     await bed.runner.start();
     await bed.runner.waitFor(stored[2]!.position);
@@ -115,7 +89,7 @@ describe('ProjectionRunner', () => {
   });
 
   it('rebuilds a stored read model written by another projection version', async () => {
-    const bed = new ProjectionTestbed(counting());
+    const bed = await ProjectionTestbed.open(counting(), { backend });
     await bed.given([event('1'), event('2')]);
     await bed.run();
     const v2 = new ProjectionRunner(counting(new Set(), 2), { store: bed.store, readModels: bed.readModels, clock: bed.clock });
@@ -136,19 +110,46 @@ describe('ProjectionRunner', () => {
         else view.put('counts', e.subject.id, { n: 1 });
       },
     };
-    const bed = new ProjectionTestbed(mutating);
+    const bed = await ProjectionTestbed.open(mutating, { backend });
     await bed.given([event('1'), event('2')]);
     await expect(bed.run()).rejects.toThrow(/Cannot assign to read only property/);
     await bed.close();
   });
 
   it('reports lag in events and seconds from the injected clock', async () => {
-    const bed = new ProjectionTestbed(counting());
+    const bed = await ProjectionTestbed.open(counting(), { backend });
     await bed.given([event('1'), event('2')], { stepMs: 0 });
     bed.clock.advance(90_000);
     expect(await bed.runner.status()).toMatchObject({ checkpoint: 0, headPosition: 2, lagEvents: 2, lagSeconds: 90 });
     await bed.run();
     expect(await bed.runner.status()).toMatchObject({ lagEvents: 0, lagSeconds: 0 });
+    await bed.close();
+  });
+
+  it('rides out a read-model store outage: retries from the stored checkpoint, never marks the projection failed', async () => {
+    const bed = await ProjectionTestbed.open(counting(), { backend });
+    const stored = await bed.given([event('1'), event('2', 'B')]);
+    let failuresLeft = 2;
+    const flaky = new Proxy(bed.readModels, {
+      get(target, property, receiver) {
+        if (property === 'commit') {
+          return async (commit: Parameters<ReadModelStore['commit']>[0]) => {
+            if (failuresLeft-- > 0) throw new StoreUnavailableError('connection lost');
+            return target.commit(commit);
+          };
+        }
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const runner = new ProjectionRunner(counting(), { store: bed.store, readModels: flaky, clock: bed.clock, retryDelayMs: 5 });
+    await runner.start();
+    await runner.waitFor(stored[1]!.position);
+    expect(failuresLeft).toBeLessThan(0);
+    expect(await runner.status()).toMatchObject({ state: 'running', checkpoint: 2 });
+    expect((await runner.status()).lastError).toBeUndefined();
+    expect(await bed.snapshot()).toEqual({ 'counts/A': { n: 1, ids: ['1'] }, 'counts/B': { n: 1, ids: ['2'] } });
+    await runner.stop();
     await bed.close();
   });
 });

@@ -1,7 +1,8 @@
-import type { Clock } from '@concord/common';
+import { StoreUnavailableError, type Clock } from '@concord/common';
 import type { EventStore, Position, StoredEvent, Subscription } from '@concord/event-store';
 import { BatchView } from './batch-view';
 import { handlesEvent, type ProjectionDefinition } from './projection';
+import { LeaseLostError, type LeaseFence } from './projection-lease.port';
 import {
   CheckpointConflictError,
   type ProjectionFailure,
@@ -20,6 +21,8 @@ export interface ProjectionRunnerOptions {
   readonly beforeCommit?: (projection: string, position: Position) => void;
   /** Test seam: wraps the unit of work (the testbed freezes documents to catch projections that mutate them). */
   readonly viewFactory?: (readModels: ReadModelStore) => BatchView;
+  /** How long to wait before retrying after a store outage (StoreUnavailableError). Default 1 s. */
+  readonly retryDelayMs?: number;
 }
 
 export interface ProjectionStatus {
@@ -62,6 +65,10 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private rebuildProgress: { startedAt: string; targetPosition: Position; startPosition: Position } | undefined;
   private readonly batchSize: number;
+  /** Set while a leased projector holds the lease: every write carries it, and the store refuses it once stale. */
+  private fence: LeaseFence | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
 
   constructor(
     readonly projection: ProjectionDefinition,
@@ -70,31 +77,59 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 1000;
   }
 
+  /**
+   * Writes from now on carry this fence (a leased projector's lease), or none. The store
+   * refuses a fenced write once another projector took the lease over (LeaseLostError).
+   */
+  useFence(fence: LeaseFence | undefined): void {
+    this.fence = fence ? { owner: fence.owner, token: fence.token } : undefined;
+  }
+
   /** Starts following the log (idempotent). A stored read model of another version is rebuilt first. */
   async start(): Promise<void> {
-    if (this.loop && this.state !== 'failed') return;
+    if (this.loop && this.following) return;
     await this.loop;
-    const checkpoint = await this.options.readModels.checkpoint(this.projection.name);
-    if (checkpoint && checkpoint.version !== this.projection.version) {
-      await this.resetToZero();
-    } else {
-      this.position = checkpoint?.position ?? 0;
-      this.lastError = undefined;
-      if (checkpoint?.state === 'rebuilding') await this.beginRebuildTracking();
+    this.stopping = false;
+    try {
+      const checkpoint = await this.options.readModels.checkpoint(this.projection.name);
+      if (checkpoint && checkpoint.version !== this.projection.version) {
+        await this.resetToZero();
+      } else {
+        this.position = checkpoint?.position ?? 0;
+        this.lastError = undefined;
+        if (checkpoint?.state === 'rebuilding') await this.beginRebuildTracking();
+      }
+      const state = this.rebuildProgress ? 'rebuilding' : 'running';
+      await this.options.readModels.markState(this.projection.name, this.projection.version, state, this.now(), undefined, this.fence);
+      this.state = state;
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.becomeStandby();
+      return;
     }
-    this.state = this.rebuildProgress ? 'rebuilding' : 'running';
-    await this.options.readModels.markState(this.projection.name, this.projection.version, this.state, this.now());
     this.loop = this.follow();
   }
 
   async stop(): Promise<void> {
-    this.subscription?.close();
-    await this.loop;
-    this.loop = undefined;
-    if (this.state !== 'failed') {
-      this.state = 'stopped';
-      await this.options.readModels.markState(this.projection.name, this.projection.version, 'stopped', this.now());
+    const wasFollowing = this.following;
+    await this.halt();
+    if (!wasFollowing) return;
+    this.state = 'stopped';
+    try {
+      await this.options.readModels.markState(this.projection.name, this.projection.version, 'stopped', this.now(), undefined, this.fence);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      this.becomeStandby();
     }
+  }
+
+  /**
+   * Stops following without writing anything: another projector holds (or may take) the
+   * lease, and the stored state is its to report.
+   */
+  async standBy(): Promise<void> {
+    await this.halt();
+    this.becomeStandby();
   }
 
   /** Empties the read model and replays the whole log into it, while ingestion goes on. */
@@ -136,13 +171,15 @@ export class ProjectionRunner {
   }
 
   async resetToZero(): Promise<void> {
-    await this.options.readModels.reset(this.projection.name, this.projection.version, this.projection.collections, this.now());
+    await this.options.readModels.reset(this.projection.name, this.projection.version, this.projection.collections, this.now(), this.fence);
     this.position = 0;
     this.lastError = undefined;
     await this.beginRebuildTracking();
   }
 
   async status(): Promise<ProjectionStatus> {
+    // Not following here (standby, API-only, CLI): the checkpoint in the store is the truth.
+    if (!this.following && this.state !== 'failed') await this.load();
     const headPosition = await this.options.store.headPosition();
     const lagEvents = Math.max(0, headPosition - this.position);
     let lagSeconds = 0;
@@ -180,6 +217,24 @@ export class ProjectionRunner {
     return this.state;
   }
 
+  private get following(): boolean {
+    return this.state === 'running' || this.state === 'rebuilding';
+  }
+
+  private async halt(): Promise<void> {
+    this.stopping = true;
+    this.subscription?.close();
+    this.wake?.();
+    await this.loop;
+    this.loop = undefined;
+  }
+
+  private becomeStandby(): void {
+    this.state = 'standby';
+    this.fence = undefined;
+    this.rebuildProgress = undefined;
+  }
+
   private async beginRebuildTracking(): Promise<void> {
     const targetPosition = await this.options.store.headPosition();
     this.rebuildProgress =
@@ -187,7 +242,7 @@ export class ProjectionRunner {
   }
 
   private async follow(): Promise<void> {
-    while (true) {
+    while (!this.stopping) {
       this.subscription = this.options.store.subscribe({ after: this.position, batchSize: this.batchSize });
       try {
         for await (const batch of this.subscription) {
@@ -196,21 +251,56 @@ export class ProjectionRunner {
         return;
       } catch (error) {
         this.subscription.close();
-        if (error instanceof CheckpointConflictError) {
-          // Someone else (a CLI rebuild, another projector) moved the checkpoint: continue from theirs.
-          await this.load();
-          continue;
-        }
-        const failure =
-          error instanceof ProjectionFailed
-            ? error.failure
-            : { eventId: '', position: this.position, message: describe(error), at: this.now() };
-        this.state = 'failed';
-        this.lastError = failure;
-        await this.options.readModels.markState(this.projection.name, this.projection.version, 'failed', this.now(), failure);
-        return;
+        if (!(await this.recover(error))) return;
       }
     }
+  }
+
+  /** What follows an error while following: true to go on from the stored checkpoint, false to stop. */
+  private async recover(error: unknown): Promise<boolean> {
+    if (error instanceof LeaseLostError) {
+      // Another projector took the lease over: this one writes nothing more (the store would refuse it anyway).
+      this.becomeStandby();
+      return false;
+    }
+    if (error instanceof StoreUnavailableError) {
+      // An outage, not a bad event: say so on the status and try again, without marking the projection failed.
+      this.lastError = { eventId: '', position: this.position, message: error.message, at: this.now() };
+      await this.pause(this.options.retryDelayMs ?? 1000);
+    }
+    if (error instanceof CheckpointConflictError || error instanceof StoreUnavailableError) {
+      // Someone else (a CLI rebuild) moved the checkpoint, or a commit's outcome is unknown: continue from the stored one.
+      try {
+        await this.load();
+        return !this.stopping;
+      } catch (reloadError) {
+        return this.stopping ? false : this.recover(reloadError);
+      }
+    }
+    const failure =
+      error instanceof ProjectionFailed ? error.failure : { eventId: '', position: this.position, message: describe(error), at: this.now() };
+    this.state = 'failed';
+    this.lastError = failure;
+    try {
+      await this.options.readModels.markState(this.projection.name, this.projection.version, 'failed', this.now(), failure, this.fence);
+    } catch (markError) {
+      if (markError instanceof LeaseLostError) this.becomeStandby();
+      // Otherwise the failure stays on this process's status; the store could not take it.
+    }
+    return false;
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      this.wake = done;
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    }).then(() => {
+      this.wake = undefined;
+    });
   }
 
   /** Applies one batch and commits it with the checkpoint; on a failing event commits what came before it, then throws. */
@@ -244,10 +334,12 @@ export class ProjectionRunner {
       changes: view.changes(),
       state: this.rebuildProgress && applied >= this.rebuildProgress.targetPosition ? 'running' : state,
       at: this.now(),
+      ...(this.fence ? { fence: this.fence } : {}),
     });
     this.position = applied;
+    if (this.lastError?.eventId === '') this.lastError = undefined; // an outage is over once a commit lands
     if (this.rebuildProgress && applied >= this.rebuildProgress.targetPosition) this.rebuildProgress = undefined;
-    if (this.state !== 'failed' && this.state !== 'stopped') this.state = this.rebuildProgress ? 'rebuilding' : 'running';
+    if (this.following) this.state = this.rebuildProgress ? 'rebuilding' : 'running';
   }
 
   private async prefetch(batch: readonly StoredEvent[], view: BatchView): Promise<void> {

@@ -1,7 +1,9 @@
 import type { Position } from '@concord/event-store';
 import type { Doc } from './projection';
+import type { LeaseFence, ProjectionLeaseStore } from './projection-lease.port';
 
-export type ProjectionState = 'running' | 'rebuilding' | 'failed' | 'stopped';
+/** `standby` only describes a process: another instance holds the lease and runs the projection. */
+export type ProjectionState = 'running' | 'rebuilding' | 'failed' | 'stopped' | 'standby';
 
 export interface ProjectionFailure {
   readonly eventId: string;
@@ -37,6 +39,8 @@ export interface ProjectionCommit {
   readonly changes: readonly DocumentChange[];
   readonly state: ProjectionState;
   readonly at: string;
+  /** A leased projector's fence: the commit lands only while it still holds the lease (LeaseLostError otherwise). */
+  readonly fence?: LeaseFence;
 }
 
 export type QueryCondition =
@@ -65,12 +69,21 @@ export class CheckpointConflictError extends Error {
   override readonly name = 'CheckpointConflictError';
 }
 
+/** For adapters, inside the commit's transaction, after the fence check. */
+export function checkExpectedPosition(commit: ProjectionCommit, stored: Position): void {
+  if (stored !== commit.expectedPosition) {
+    throw new CheckpointConflictError(`projection ${commit.name} is at position ${stored}, this commit expected ${commit.expectedPosition}`);
+  }
+}
+
 /**
- * Where read models live: documents per collection plus one checkpoint per
- * projection. SQLite embedded; PostgreSQL at scale. Every adapter must pass the
- * shared read-model contract suite.
+ * Where read models live: documents per collection, one checkpoint per
+ * projection, and the projection leases (here, not in a port of their own,
+ * because a write's fence must be checked in the write's own transaction).
+ * SQLite embedded; PostgreSQL at scale. Every adapter must pass the shared
+ * read-model contract suite; `document-query.ts` states what a query means.
  */
-export interface ReadModelStore {
+export interface ReadModelStore extends ProjectionLeaseStore {
   get(collection: string, key: string): Promise<Doc | undefined>;
   getMany(collection: string, keys: readonly string[]): Promise<Map<string, Doc>>;
   query(collection: string, query: DocumentQuery): Promise<DocumentPage>;
@@ -78,9 +91,9 @@ export interface ReadModelStore {
   checkpoint(name: string): Promise<ProjectionCheckpoint | undefined>;
   checkpoints(): Promise<ProjectionCheckpoint[]>;
   /** Records a state change (failed with its error, stopped, rebuilding) without moving the position. */
-  markState(name: string, version: number, state: ProjectionState, at: string, lastError?: ProjectionFailure): Promise<void>;
+  markState(name: string, version: number, state: ProjectionState, at: string, lastError?: ProjectionFailure, fence?: LeaseFence): Promise<void>;
   /** Empties the collections and resets the checkpoint to 0 in one transaction. */
-  reset(name: string, version: number, collections: readonly string[], at: string): Promise<void>;
+  reset(name: string, version: number, collections: readonly string[], at: string, fence?: LeaseFence): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock, SeededIds } from '@concord/common';
+import { dropPostgresSchema, noticePostgresSkipped, postgresTestUrl } from '@concord/projections/testing';
 import { loadConfig, type ConcordConfig } from '../../../apps/hub/src/config/concord-config';
 import { createHubApp } from '../../../apps/hub/src/create-hub-app';
 import { ProjectionsService } from '../../../apps/hub/src/projections/projections.service';
@@ -20,11 +22,29 @@ export interface TestHub {
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
-/** The real hub (Fastify, Nest, SQLite files) on a temporary data dir, with a manual clock and seeded ids. */
-export async function startTestHub(options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string> } = {}): Promise<TestHub> {
+export type TestReadModels = 'sqlite' | 'postgres';
+
+/**
+ * The read-model stores e2e suites run against: SQLite always, PostgreSQL when
+ * CONCORD_POSTGRES_URL is set (`npm run test:postgres`); a visible notice otherwise.
+ */
+export function testReadModelBackends(suite: string): TestReadModels[] {
+  if (postgresTestUrl()) return ['sqlite', 'postgres'];
+  noticePostgresSkipped(suite);
+  return ['sqlite'];
+}
+
+/**
+ * The real hub (Fastify, Nest, SQLite files) on a temporary data dir, with a manual clock and seeded ids.
+ * `readModels: 'postgres'` puts its read models in a PostgreSQL schema of its own (dropped on close).
+ */
+export async function startTestHub(
+  options: { dataDir?: string; clock?: ManualClock; env?: Record<string, string>; readModels?: TestReadModels } = {},
+): Promise<TestHub> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'concord-e2e-'));
   const clock = options.clock ?? new ManualClock('2026-11-21T10:00:00.000Z');
-  const config = loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error', ...TEST_SECURITY_ENV, ...options.env });
+  const postgres = options.readModels === 'postgres' ? postgresEnv() : undefined;
+  const config = loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'error', ...TEST_SECURITY_ENV, ...postgres, ...options.env });
   const app = await createHubApp(config, { clock, ids: new SeededIds(7) });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
@@ -50,6 +70,13 @@ export async function startTestHub(options: { dataDir?: string; clock?: ManualCl
     async close({ keepData = false } = {}) {
       await app.close();
       if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData && postgres) await dropPostgresSchema(postgres.CONCORD_POSTGRES_URL, postgres.CONCORD_POSTGRES_SCHEMA);
     },
   };
+}
+
+function postgresEnv() {
+  const url = postgresTestUrl();
+  if (!url) throw new Error('readModels: postgres needs CONCORD_POSTGRES_URL (npm run test:postgres)');
+  return { CONCORD_READ_MODELS: 'postgres', CONCORD_POSTGRES_URL: url, CONCORD_POSTGRES_SCHEMA: `concord_e2e_${randomBytes(6).toString('hex')}` };
 }

@@ -2,14 +2,17 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '@concord/common';
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
 import { SqliteEventStore } from '@concord/event-store';
-import { SqliteReadModelStore } from '@concord/projections';
+import type { ReadModelStore } from '@concord/projections';
 import type { ConcordConfig } from '../config/concord-config';
-import { readModelsFile } from '../projections/projections.module';
+import { readModelStoreFor } from '../projections/read-model-store.factory';
 
-/** The hub's stores opened directly from its data directory, for CLI commands (works while the hub runs: WAL). */
+/**
+ * The hub's stores opened directly, for CLI commands (works while the hub runs: WAL): the log
+ * from the data directory, the read models wherever CONCORD_READ_MODELS puts them.
+ */
 export interface HubFiles {
   readonly store: SqliteEventStore;
-  readonly readModels: SqliteReadModelStore;
+  readonly readModels: ReadModelStore;
   readonly registry: ContractRegistry;
   readonly clock: Clock;
   close(): Promise<void>;
@@ -17,7 +20,7 @@ export interface HubFiles {
 
 export function openHubFiles(config: ConcordConfig): HubFiles {
   const store = SqliteEventStore.open(join(config.CONCORD_DATA_DIR, 'events.db'), { synchronous: config.CONCORD_SQLITE_SYNCHRONOUS });
-  const readModels = SqliteReadModelStore.open(readModelsFile(config));
+  const readModels = readModelStoreFor(config);
   return {
     store,
     readModels,

@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { KURRENTDB_URL_PATTERN } from '@concord/event-store';
+import { ROLES_PATTERN } from '../roles/hub-roles';
 
 /** `<requests per second>:<burst>` or `off`. */
 const RATE_LIMIT = /^(off|\d{1,6}(\.\d{1,3})?:\d{1,7})$/;
@@ -80,6 +81,24 @@ export class ConcordConfig {
   /** YAML or JSON file with per-source webhook secrets and mappings; webhooks are off when unset. */
   @IsString() @Length(0, 4096)
   CONCORD_WEBHOOKS_CONFIG = '';
+
+  @Matches(ROLES_PATTERN, { message: 'CONCORD_ROLES must list one or more of ingest, project, api, comma-separated' })
+  CONCORD_ROLES = 'ingest,project,api';
+
+  @IsIn(['sqlite', 'postgres'], { message: 'CONCORD_READ_MODELS must be sqlite or postgres' })
+  CONCORD_READ_MODELS: 'sqlite' | 'postgres' = 'sqlite';
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'CONCORD_POSTGRES_URL must be a postgres:// connection URL' })
+  CONCORD_POSTGRES_URL?: string = undefined;
+
+  @Matches(/^[a-z_][a-z0-9_]{0,62}$/, { message: 'CONCORD_POSTGRES_SCHEMA must be a lower-case PostgreSQL name (letters, digits, _)' })
+  CONCORD_POSTGRES_SCHEMA = 'concord';
+
+  @Transform(toInt) @IsInt({ message: 'CONCORD_PROJECTION_LEASE_MS must be an integer' }) @Min(500) @Max(600_000)
+  CONCORD_PROJECTION_LEASE_MS = 15_000;
+
+  @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'CONCORD_INSTANCE_ID must be 1..100 of A-Z a-z 0-9 . _ : -' })
+  CONCORD_INSTANCE_ID?: string = undefined;
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');
@@ -102,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConcordConfig 
   );
   const unknown = Object.keys(env).filter((key) => key.startsWith('CONCORD_') && !KNOWN_KEYS.has(key) && !EXTERNAL_KEYS.has(key));
   problems.push(...unknown.map((key) => `${key} is not a Concord setting (see the README for the list)`));
+  if (problems.length === 0 && config.CONCORD_READ_MODELS === 'postgres' && !config.CONCORD_POSTGRES_URL) {
+    problems.push('CONCORD_READ_MODELS=postgres needs CONCORD_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/concord)');
+  }
   if (problems.length > 0) {
     throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -112,8 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConcordConfig 
 const SECRET_KEYS = new Set<string>(['CONCORD_BOOTSTRAP_ADMIN_KEY']);
 
 function shown(key: string, value: string | undefined): string {
-  return SECRET_KEYS.has(key) ? '(hidden)' : JSON.stringify(value);
+  return SECRET_KEYS.has(key) ? '(hidden)' : JSON.stringify(redactPassword(value));
+}
+
+/** Connection URLs may carry a password; an error message must not. */
+function redactPassword(value: string | undefined): string | undefined {
+  return value?.replace(/^([a-z]+:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
 }
 
 /** CONCORD_* settings owned by other modules (they validate their own). */
-const EXTERNAL_KEYS = new Set<string>(['CONCORD_RECONCILIATION_RULES', 'CONCORD_KURRENTDB_URL', 'CONCORD_ROLES']);
+const EXTERNAL_KEYS = new Set<string>(['CONCORD_RECONCILIATION_RULES']);

@@ -3,7 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Readable } from 'node:stream';
 import { PRINTABLE_ID, SUBJECT_TYPE, type SubjectRef } from '@concord/contracts';
-import { InvalidDocumentPathError, type DocumentPage, type DocumentQuery } from '@concord/projections';
+import { InvalidDocumentQueryError, type DocumentPage, type DocumentQuery } from '@concord/projections';
 import { Roles } from '../access/route-access';
 import { csvRow, leafPaths } from '../http/csv';
 import { GetEntityQuery, GetEntitySyncQuery, ListEntitiesQuery, type PointInTime } from './entities.queries';
@@ -61,7 +61,7 @@ export class EntitiesController {
     try {
       return await this.queries.execute(new ListEntitiesQuery(query));
     } catch (error) {
-      if (error instanceof InvalidDocumentPathError) throw new BadRequestException(error.message);
+      if (error instanceof InvalidDocumentQueryError) throw new BadRequestException(error.message);
       throw error;
     }
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { ContractRegistry, exampleContracts, streamNameOf, type EventEnvelope } from '@concord/contracts';
-import { ProjectionTestbed } from '@concord/projections/testing';
+import { describeEachReadModelBackend, ProjectionTestbed } from '@concord/projections/testing';
 import { entityKey, foldEntityView, reportStyleFrom } from './entity-view';
 import { ENTITIES, entityViewProjection } from './entity-view.projection';
 
@@ -43,11 +43,11 @@ function envelopeFor(s: Extract<Step, { kind: 'report' }>, index: number): Event
   };
 }
 
-describe('entity view (property): live = rebuild = time travel to now', () => {
+describeEachReadModelBackend('entity view (property): live = rebuild = time travel to now', (backend) => {
   it('holds for random interleavings with duplicates and stale sequences', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
-        const bed = new ProjectionTestbed(entityViewProjection(registry));
+        const bed = await ProjectionTestbed.open(entityViewProjection(registry), { backend });
         try {
           const sent: EventEnvelope[] = [];
           for (const [index, s] of steps.entries()) {
@@ -73,5 +73,5 @@ describe('entity view (property): live = rebuild = time travel to now', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { ContractRegistry, exampleContracts, type EventEnvelope } from '@concord/contracts';
-import { ProjectionTestbed } from '@concord/projections/testing';
+import { describeEachReadModelBackend, ProjectionTestbed } from '@concord/projections/testing';
 import type { EntityView } from './entity-view';
 import { ENTITIES, entityViewProjection } from './entity-view.projection';
 
@@ -31,11 +31,11 @@ function statusChanged(id: string, source: string, status: string, extra: Partia
   };
 }
 
-describe('entity view projection', () => {
+describeEachReadModelBackend('entity view projection', (backend) => {
   let bed: ProjectionTestbed;
 
-  beforeEach(() => {
-    bed = new ProjectionTestbed(entityViewProjection(registry));
+  beforeEach(async () => {
+    bed = await ProjectionTestbed.open(entityViewProjection(registry), { backend });
   });
 
   afterEach(() => bed.close());

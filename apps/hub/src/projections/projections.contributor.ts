@@ -93,7 +93,7 @@ function verdicts(statuses: readonly ProjectionStatus[], maxLagSeconds: number):
     if (s.state === 'failed') {
       return { severity: 'critical', summary: `projection ${s.name} stopped at position ${s.lastError?.position} (event ${s.lastError?.eventId}): ${s.lastError?.message}` };
     }
-    if (s.lagSeconds > maxLagSeconds && s.state !== 'rebuilding') {
+    if (s.lagSeconds > maxLagSeconds && s.state === 'running') {
       return { severity: 'warning', summary: `projection ${s.name} is ${s.lagEvents} events / ${Math.round(s.lagSeconds)} s behind (limit ${maxLagSeconds} s)` };
     }
     return { severity: 'ok', summary: `projection ${s.name} ${s.state}` };

@@ -10,7 +10,7 @@ export class ProjectionsController {
 
   @Get()
   @Roles('analyst', 'auditor')
-  @ApiOperation({ summary: "Each projection's checkpoint, lag (events and seconds), state and last error" })
+  @ApiOperation({ summary: "Each projection's checkpoint, lag (events and seconds), state, last error, and which instance runs it" })
   async list() {
     return { projections: await this.projections.statuses() };
   }
@@ -18,9 +18,11 @@ export class ProjectionsController {
   @Post(':name/rebuild')
   @Roles()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Empty a projection and replay it from position 0 while ingestion goes on; follow progress in GET /v1/projections' })
+  @ApiOperation({
+    summary: 'Empty a projection and replay it from position 0 while ingestion goes on; follow progress in GET /v1/projections. 409 on an instance that is not its active projector.',
+  })
   async rebuild(@Param('name') name: string) {
-    const runner = this.projections.runner(name);
+    const runner = await this.projections.activeRunner(name);
     await runner.rebuild();
     return runner.status();
   }
@@ -28,9 +30,9 @@ export class ProjectionsController {
   @Post(':name/resume')
   @Roles()
   @HttpCode(202)
-  @ApiOperation({ summary: 'Retry a failed projection from the event it stopped at (after a fix)' })
+  @ApiOperation({ summary: 'Retry a failed projection from the event it stopped at (after a fix). 409 on an instance that is not its active projector.' })
   async resume(@Param('name') name: string) {
-    const runner = this.projections.runner(name);
+    const runner = await this.projections.activeRunner(name);
     await runner.start();
     return runner.status();
   }

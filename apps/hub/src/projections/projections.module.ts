@@ -1,16 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { join } from 'node:path';
-import { READ_MODEL_STORE, SqliteReadModelStore } from '@concord/projections';
+import { READ_MODEL_STORE } from '@concord/projections';
 import type { ConcordConfig } from '../config/concord-config';
 import { ProjectionsContributor } from './projections.contributor';
 import { ProjectionsController } from './projections.controller';
-import { ProjectionsService } from './projections.service';
+import { INSTANCE_ID, ProjectionsService } from './projections.service';
+import { instanceIdFor, openReadModelStore } from './read-model-store.factory';
 
-export function readModelsFile(config: ConcordConfig): string {
-  return join(config.CONCORD_DATA_DIR, 'read-models.db');
-}
+export { readModelsFile } from './read-model-store.factory';
 
-/** Read models live in their own file: derived data, always rebuildable from the log. */
+/** Read models live apart from the log (SQLite file or PostgreSQL): derived data, always rebuildable from it. */
 @Module({})
 export class ProjectionsModule {
   static forRoot(config: ConcordConfig): DynamicModule {
@@ -18,7 +16,12 @@ export class ProjectionsModule {
       module: ProjectionsModule,
       global: true,
       controllers: [ProjectionsController],
-      providers: [{ provide: READ_MODEL_STORE, useFactory: () => SqliteReadModelStore.open(readModelsFile(config)) }, ProjectionsService, ProjectionsContributor],
+      providers: [
+        { provide: READ_MODEL_STORE, useFactory: () => openReadModelStore(config) },
+        { provide: INSTANCE_ID, useValue: instanceIdFor(config) },
+        ProjectionsService,
+        ProjectionsContributor,
+      ],
       exports: [READ_MODEL_STORE, ProjectionsService],
     };
   }

@@ -1,14 +1,25 @@
 import { migrate, openDatabase, type SqliteDatabase } from '@concord/sqlite';
 import { sqliteJsonPath } from '../document-path';
+import { documentQuerySql } from '../document-query';
+import { checkQueryText, isStorableText, serializeDocument } from '../document-text';
 import type { Doc } from '../projection';
 import {
-  CheckpointConflictError,
+  checkFence,
+  leaseExpiry,
+  type LeaseAttempt,
+  type LeaseFence,
+  type LeaseRequest,
+  type ProjectionLease,
+} from '../projection-lease.port';
+import {
+  checkExpectedPosition,
   type DocumentPage,
   type DocumentQuery,
   type ProjectionCheckpoint,
   type ProjectionCommit,
   type ProjectionFailure,
   type ProjectionState,
+  type QueryCondition,
   type ReadModelStore,
 } from '../read-model-store.port';
 
@@ -34,6 +45,19 @@ const MIGRATIONS = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'projection leases (one active projector per projection)',
+    sql: `
+      CREATE TABLE projection_leases (
+        name       TEXT PRIMARY KEY,
+        owner      TEXT NOT NULL,
+        token      INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL, -- ms since the epoch, on the projectors' clocks
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 interface CheckpointRow {
@@ -43,6 +67,25 @@ interface CheckpointRow {
   state: string;
   last_error: string | null;
   updated_at: string;
+}
+
+interface LeaseRow {
+  name: string;
+  owner: string;
+  token: number;
+  expires_at: number;
+}
+
+/** Named parameters for a statement built piece by piece. */
+class Params {
+  readonly values: Record<string, unknown> = {};
+  private count = 0;
+
+  add(value: unknown): string {
+    const name = `p${this.count++}`;
+    this.values[name] = value;
+    return `@${name}`;
+  }
 }
 
 /** Read models in their own SQLite file, apart from the event log: they can always be thrown away and rebuilt. */
@@ -67,6 +110,12 @@ export class SqliteReadModelStore implements ReadModelStore {
         `INSERT INTO projection_checkpoints (name, version, position, state, last_error, updated_at) VALUES (@name, @version, 0, @state, @last_error, @updated_at)
          ON CONFLICT (name) DO UPDATE SET state = excluded.state, last_error = excluded.last_error, updated_at = excluded.updated_at`,
       ),
+      lease: db.prepare('SELECT name, owner, token, expires_at FROM projection_leases WHERE name = ?'),
+      saveLease: db.prepare(
+        `INSERT INTO projection_leases (name, owner, token, expires_at, updated_at) VALUES (@name, @owner, @token, @expires_at, @updated_at)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, token = excluded.token, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+      ),
+      extendLease: db.prepare('UPDATE projection_leases SET expires_at = ?, updated_at = ? WHERE name = ? AND owner = ? AND token = ?'),
     };
   }
 
@@ -75,57 +124,28 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async get(collection: string, key: string): Promise<Doc | undefined> {
+    if (!isStorableText(key)) return undefined;
     const row = this.statements.get.get(collection, key) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as Doc) : undefined;
   }
 
   async getMany(collection: string, keys: readonly string[]): Promise<Map<string, Doc>> {
     const found = new Map<string, Doc>();
-    if (keys.length === 0) return found;
-    const rows = this.statements.getMany.all(collection, JSON.stringify(keys)) as Array<{ key: string; doc: string }>;
+    const storable = keys.filter(isStorableText);
+    if (storable.length === 0) return found;
+    const rows = this.statements.getMany.all(collection, JSON.stringify(storable)) as Array<{ key: string; doc: string }>;
     for (const row of rows) found.set(row.key, JSON.parse(row.doc) as Doc);
     return found;
   }
 
   async query(collection: string, query: DocumentQuery): Promise<DocumentPage> {
-    const where = ['collection = ?'];
-    const params: unknown[] = [collection];
-    if (query.keyPrefix) {
-      // A range, not LIKE: the index on (collection, key) serves it and no character in the prefix is special.
-      where.push('key >= ? AND key < ?');
-      params.push(query.keyPrefix, `${query.keyPrefix}\uffff`);
-    }
-    for (const condition of query.where ?? []) {
-      const path = sqliteJsonPath(condition.path);
-      if (condition.op === 'exists') {
-        where.push('json_type(doc, ?) IS NOT NULL');
-        params.push(path);
-      } else {
-        const op = condition.op === 'eq' ? '=' : condition.op === 'gte' ? '>=' : '<=';
-        where.push(`json_extract(doc, ?) ${op} ?`);
-        params.push(path, typeof condition.value === 'boolean' ? Number(condition.value) : condition.value);
-      }
-    }
-    const order = query.orderBy ?? { path: '', direction: 'asc' as const };
-    const sortExpr = order.path === '' ? 'key' : "COALESCE(json_extract(doc, ?), '')";
-    const sortParams = order.path === '' ? [] : [sqliteJsonPath(order.path)];
-    const dir = order.direction === 'desc' ? 'DESC' : 'ASC';
-    const cmp = order.direction === 'desc' ? '<' : '>';
-    if (query.after) {
-      if (order.path === '') {
-        where.push(`key ${cmp} ?`);
-        params.push(query.after.key);
-      } else {
-        where.push(`(${sortExpr} ${cmp} ? OR (${sortExpr} = ? AND key ${cmp} ?))`);
-        params.push(...sortParams, query.after.value ?? '', ...sortParams, query.after.value ?? '', query.after.key);
-      }
-    }
-    const sql = `SELECT key, doc, ${sortExpr} AS sort_value FROM documents WHERE ${where.join(' AND ')} ORDER BY ${sortExpr} ${dir}, key ${dir} LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...sortParams, ...params, ...sortParams, query.limit + 1) as Array<{
-      key: string;
-      doc: string;
-      sort_value: string | number | null;
-    }>;
+    const params = new Params();
+    const sql = documentQuerySql('documents', collection, query, {
+      param: (value) => params.add(value),
+      condition: (condition) => conditionSql(condition, params),
+      sortKey: (path) => sortExpressions(params.add(sqliteJsonPath(path))),
+    });
+    const rows = this.db.prepare(sql).all(params.values) as Array<{ key: string; doc: string; sort_value: string | number | null }>;
     return {
       items: rows.slice(0, query.limit).map((row) => ({ key: row.key, doc: JSON.parse(row.doc) as Doc, sortValue: row.sort_value })),
       hasMore: rows.length > query.limit,
@@ -133,26 +153,30 @@ export class SqliteReadModelStore implements ReadModelStore {
   }
 
   async commit(commit: ProjectionCommit): Promise<void> {
-    this.db.transaction(() => {
-      const current = this.statements.checkpoint.get(commit.name) as CheckpointRow | undefined;
-      if ((current?.position ?? 0) !== commit.expectedPosition) {
-        throw new CheckpointConflictError(
-          `projection ${commit.name} is at position ${current?.position ?? 0}, this commit expected ${commit.expectedPosition}`,
-        );
-      }
-      for (const change of commit.changes) {
-        if (change.doc === undefined) this.statements.remove.run(change.collection, change.key);
-        else this.statements.upsert.run(change.collection, change.key, JSON.stringify(change.doc));
-      }
-      this.statements.saveCheckpoint.run({
-        name: commit.name,
-        version: commit.version,
-        position: commit.position,
-        state: commit.state,
-        last_error: null,
-        updated_at: commit.at,
-      });
-    })();
+    // Serialized (and so checked) before the transaction: a document no store can hold refuses the whole commit.
+    const changes = commit.changes.map((change) => ({
+      ...change,
+      json: change.doc === undefined ? undefined : serializeDocument(change.collection, change.key, change.doc),
+    }));
+    this.db
+      .transaction(() => {
+        this.checkFence(commit.name, commit.fence);
+        const current = this.statements.checkpoint.get(commit.name) as CheckpointRow | undefined;
+        checkExpectedPosition(commit, current?.position ?? 0);
+        for (const change of changes) {
+          if (change.json === undefined) this.statements.remove.run(change.collection, change.key);
+          else this.statements.upsert.run(change.collection, change.key, change.json);
+        }
+        this.statements.saveCheckpoint.run({
+          name: commit.name,
+          version: commit.version,
+          position: commit.position,
+          state: commit.state,
+          last_error: null,
+          updated_at: commit.at,
+        });
+      })
+      .immediate();
   }
 
   async checkpoint(name: string): Promise<ProjectionCheckpoint | undefined> {
@@ -164,20 +188,92 @@ export class SqliteReadModelStore implements ReadModelStore {
     return (this.statements.checkpoints.all() as CheckpointRow[]).map(toCheckpoint);
   }
 
-  async markState(name: string, version: number, state: ProjectionState, at: string, lastError?: ProjectionFailure): Promise<void> {
-    this.statements.markState.run({ name, version, state, last_error: lastError ? JSON.stringify(lastError) : null, updated_at: at });
+  async markState(name: string, version: number, state: ProjectionState, at: string, lastError?: ProjectionFailure, fence?: LeaseFence): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.checkFence(name, fence);
+        this.statements.markState.run({ name, version, state, last_error: lastError ? JSON.stringify(lastError) : null, updated_at: at });
+      })
+      .immediate();
   }
 
-  async reset(name: string, version: number, collections: readonly string[], at: string): Promise<void> {
-    this.db.transaction(() => {
-      for (const collection of collections) this.statements.removeCollection.run(collection);
-      this.statements.saveCheckpoint.run({ name, version, position: 0, state: 'rebuilding', last_error: null, updated_at: at });
-    })();
+  async reset(name: string, version: number, collections: readonly string[], at: string, fence?: LeaseFence): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.checkFence(name, fence);
+        for (const collection of collections) this.statements.removeCollection.run(collection);
+        this.statements.saveCheckpoint.run({ name, version, position: 0, state: 'rebuilding', last_error: null, updated_at: at });
+      })
+      .immediate();
+  }
+
+  async acquireLease(request: LeaseRequest): Promise<LeaseAttempt> {
+    const expiresAt = Date.parse(leaseExpiry(request.at, request.ttlMs));
+    const now = Date.parse(request.at);
+    return this.db
+      .transaction((): LeaseAttempt => {
+        const row = this.statements.lease.get(request.name) as LeaseRow | undefined;
+        const live = row !== undefined && row.expires_at > now;
+        if (row && live && row.owner !== request.owner) return { acquired: false, holder: toLease(row) };
+        const token = !row ? 1 : live ? row.token : row.token + 1;
+        const next = { name: request.name, owner: request.owner, token, expires_at: expiresAt };
+        this.statements.saveLease.run({ ...next, updated_at: request.at });
+        return { acquired: true, lease: toLease(next) };
+      })
+      .immediate();
+  }
+
+  async renewLease(name: string, fence: LeaseFence, at: string, ttlMs: number): Promise<ProjectionLease | undefined> {
+    const expiresAt = Date.parse(leaseExpiry(at, ttlMs));
+    const changed = this.statements.extendLease.run(expiresAt, at, name, fence.owner, fence.token).changes;
+    return changed === 1 ? toLease({ name, owner: fence.owner, token: fence.token, expires_at: expiresAt }) : undefined;
+  }
+
+  async releaseLease(name: string, fence: LeaseFence, at: string): Promise<void> {
+    // Expired, not deleted: the token must keep growing, or a stale holder's token could become valid again.
+    this.statements.extendLease.run(0, at, name, fence.owner, fence.token);
+  }
+
+  async lease(name: string): Promise<ProjectionLease | undefined> {
+    const row = this.statements.lease.get(name) as LeaseRow | undefined;
+    return row ? toLease(row) : undefined;
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+
+  /** Inside the caller's transaction. */
+  private checkFence(name: string, fence: LeaseFence | undefined): void {
+    if (fence) checkFence(name, fence, this.statements.lease.get(name) as LeaseRow | undefined);
+  }
+}
+
+/** JSON type tests keep comparisons typed (see document-query.ts): SQLite alone would compare 1 with true and '5' with 5. */
+function conditionSql(condition: QueryCondition, params: Params): string {
+  const path = params.add(sqliteJsonPath(condition.path));
+  if (condition.op === 'exists') return `json_type(doc, ${path}) IS NOT NULL`;
+  const value = condition.value;
+  if (typeof value === 'boolean') {
+    // Only eq takes booleans (the port's types); a JSON boolean's type is its value.
+    return `json_type(doc, ${path}) = ${params.add(value ? 'true' : 'false')}`;
+  }
+  const types = typeof value === 'number' ? `IN ('integer', 'real')` : `= 'text'`;
+  const op = condition.op === 'eq' ? '=' : condition.op === 'gte' ? '>=' : '<=';
+  const operand = typeof value === 'string' ? checkQueryText(value, `value for ${condition.path}`) : value;
+  return `(json_type(doc, ${path}) ${types} AND json_extract(doc, ${path}) ${op} ${params.add(operand)})`;
+}
+
+/** The three-part sort key of document-query.ts, null-free so that row-value comparisons stay total. */
+function sortExpressions(path: string): { rank: string; num: string; text: string; sortValue: string } {
+  const type = `json_type(doc, ${path})`;
+  const value = `json_extract(doc, ${path})`;
+  return {
+    rank: `(CASE ${type} WHEN 'integer' THEN 0 WHEN 'real' THEN 0 WHEN 'text' THEN 1 ELSE 2 END)`,
+    num: `(CASE WHEN ${type} IN ('integer', 'real') THEN ${value} ELSE 0 END)`,
+    text: `(CASE WHEN ${type} = 'text' THEN ${value} ELSE '' END)`,
+    sortValue: `(CASE WHEN ${type} IN ('integer', 'real', 'text') THEN ${value} END)`,
+  };
 }
 
 function toCheckpoint(row: CheckpointRow): ProjectionCheckpoint {
@@ -189,4 +285,8 @@ function toCheckpoint(row: CheckpointRow): ProjectionCheckpoint {
     ...(row.last_error ? { lastError: JSON.parse(row.last_error) as ProjectionFailure } : {}),
     updatedAt: row.updated_at,
   };
+}
+
+function toLease(row: LeaseRow): ProjectionLease {
+  return { name: row.name, owner: row.owner, token: row.token, expiresAt: new Date(row.expires_at).toISOString() };
 }

@@ -3,8 +3,17 @@ import { streamNameOf, type EventEnvelope } from '@concord/contracts';
 import { SqliteEventStore, type StoredEvent, type Transport } from '@concord/event-store';
 import type { Doc, ProjectionDefinition } from '../projection';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../projection-runner';
-import { SqliteReadModelStore } from '../sqlite/sqlite-read-model-store';
+import type { ReadModelStore } from '../read-model-store.port';
 import { FrozenBatchView } from './frozen-view';
+import { inMemorySqliteReadModels, sqliteReadModels, type ReadModelBackend } from './read-model-backends';
+import type { ReadModelStoreUnderTest } from './read-model-store-contract';
+
+export interface ProjectionTestbedOptions {
+  readonly clock?: ManualClock;
+  readonly prepare?: ProjectionRunnerOptions['prepare'];
+  /** The read-model store to project into (closed with the testbed); default an in-memory SQLite one. */
+  readonly readModels?: ReadModelStoreUnderTest;
+}
 
 const testTransport: Transport = { kind: 'internal', component: 'projection-spec' };
 
@@ -12,20 +21,25 @@ const testTransport: Transport = { kind: 'internal', component: 'projection-spec
  * An in-memory event log, read-model store and runner for one projection, with
  * a manual clock. `given` appends events through the real store (so positions,
  * streams and hashes are real); `run` applies everything; `docs` reads back.
+ * `ProjectionTestbed.open(projection, { backend })` projects into another
+ * read-model backend (PostgreSQL), so one spec proves both adapters.
  */
 export class ProjectionTestbed {
   readonly clock: ManualClock;
   readonly store: SqliteEventStore;
-  readonly readModels: SqliteReadModelStore;
+  readonly readModels: ReadModelStore;
   readonly runner: ProjectionRunner;
+  private readonly teardownReadModels: () => Promise<void>;
 
   constructor(
     readonly projection: ProjectionDefinition,
-    options: { clock?: ManualClock; prepare?: ProjectionRunnerOptions['prepare'] } = {},
+    options: ProjectionTestbedOptions = {},
   ) {
     this.clock = options.clock ?? new ManualClock('2026-11-21T10:00:00.000Z');
     this.store = SqliteEventStore.open(':memory:', { clock: this.clock });
-    this.readModels = SqliteReadModelStore.open(':memory:');
+    const readModels = options.readModels ?? inMemorySqliteReadModels();
+    this.readModels = readModels.store;
+    this.teardownReadModels = readModels.teardown;
     this.runner = new ProjectionRunner(projection, {
       store: this.store,
       readModels: this.readModels,
@@ -33,6 +47,11 @@ export class ProjectionTestbed {
       viewFactory: (readModels) => new FrozenBatchView(readModels),
       ...(options.prepare ? { prepare: options.prepare } : {}),
     });
+  }
+
+  static async open(projection: ProjectionDefinition, options: Omit<ProjectionTestbedOptions, 'readModels'> & { backend?: ReadModelBackend } = {}): Promise<ProjectionTestbed> {
+    const { backend = sqliteReadModels, ...rest } = options;
+    return new ProjectionTestbed(projection, { ...rest, readModels: await backend.open() });
   }
 
   /** Appends envelopes one by one (each its own commit, 1 s of clock apart unless told otherwise). */
@@ -82,6 +101,7 @@ export class ProjectionTestbed {
   async close(): Promise<void> {
     await this.runner.stop();
     await this.store.close();
-    await this.readModels.close();
+    await this.teardownReadModels();
   }
 }
+
