@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import { AuditTrailModule } from './audit-trail/audit-trail.module';
 import type { ConcordConfig } from './config/concord-config';
 import { EntitiesController } from './entities/entities.controller';
 import { GetEntityHandler, GetEntitySyncHandler, ListEntitiesHandler } from './entities/entities.queries';
@@ -17,7 +18,7 @@ export class HubModule {
   static forRoot(config: ConcordConfig, runtime: HubRuntime = {}): DynamicModule {
     return {
       module: HubModule,
-      imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, runtime), ProjectionsModule.forRoot(config)],
+      imports: [CqrsModule.forRoot(), StorageModule.forRoot(config, runtime), ProjectionsModule.forRoot(config), AuditTrailModule.forRoot(config)],
       controllers: [IngestController, EventsController, QuarantineController, HealthController, EntitiesController],
       providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler, GetEntityHandler, ListEntitiesHandler, GetEntitySyncHandler],
     };

@@ -1,6 +1,7 @@
 import type { StoredEvent } from '@concord/event-store';
 import { valueAtPath } from '@concord/projections';
 import type { HistoryStep } from './entity-history';
+import { credentialOf } from './event-facts';
 import { sameValue } from './field-diff';
 
 /** The facts about an event an auditor needs to tell it apart and look it up. */
@@ -17,7 +18,7 @@ export interface EventRef {
 }
 
 export function eventRef(event: StoredEvent): EventRef {
-  const credential = 'credential' in event.transport ? event.transport.credential : undefined;
+  const credential = credentialOf(event.transport);
   return {
     eventId: event.id,
     position: event.position,
@@ -27,7 +28,7 @@ export function eventRef(event: StoredEvent): EventRef {
     ...(event.actor ? { actor: event.actor } : {}),
     occurredAt: event.occurredAt,
     recordedAt: event.recordedAt,
-    ...(credential !== undefined ? { credential } : {}),
+    ...(credential !== null ? { credential } : {}),
   };
 }
 
@@ -63,24 +64,28 @@ export interface FieldLineage {
 
 /**
  * Follows one field (a dotted path into the state) through the history of an
- * entity. Pure: derived from the same history steps the audit trail shows,
- * never stored.
+ * entity, one step at a time (a long stream need not sit in memory). Derived
+ * from the same history steps the audit trail shows, never stored.
  */
-export function traceField(steps: Iterable<HistoryStep>, field: string): FieldLineage {
-  const merged = new ValueTrack();
-  const bySource = new Map<string, ValueTrack>();
-  const notApplied: NotAppliedReport[] = [];
-  for (const step of steps) {
+export class FieldTracer {
+  private readonly merged = new ValueTrack();
+  private readonly bySource = new Map<string, ValueTrack>();
+  private readonly notApplied: NotAppliedReport[] = [];
+
+  constructor(readonly field: string) {}
+
+  observe(step: HistoryStep): void {
     const { event } = step;
+    const field = this.field;
     const reported = valueAtPath(event.data, field);
     if (step.outcome === 'stale') {
-      if (reported !== undefined) notApplied.push({ event: eventRef(event), reported, note: step.note ?? 'not applied' });
-      continue;
+      if (reported !== undefined) this.notApplied.push({ event: eventRef(event), reported, note: step.note ?? 'not applied' });
+      return;
     }
-    if (step.outcome !== 'applied') continue;
-    merged.observe(fieldValue(step.before?.state, field), fieldValue(step.after?.state, field), reported !== undefined, event);
-    const track = bySource.get(event.source) ?? new ValueTrack();
-    bySource.set(event.source, track);
+    if (step.outcome !== 'applied') return;
+    this.merged.observe(fieldValue(step.before?.state, field), fieldValue(step.after?.state, field), reported !== undefined, event);
+    const track = this.bySource.get(event.source) ?? new ValueTrack();
+    this.bySource.set(event.source, track);
     track.observe(
       fieldValue(step.before?.sources[event.source]?.state, field),
       fieldValue(step.after?.sources[event.source]?.state, field),
@@ -88,19 +93,29 @@ export function traceField(steps: Iterable<HistoryStep>, field: string): FieldLi
       event,
     );
   }
-  const sources: Record<string, ValueSetting> = {};
-  for (const [source, track] of [...bySource].sort(([a], [b]) => a.localeCompare(b))) {
-    const latest = track.latest;
-    if (latest) sources[source] = latest;
+
+  result(): FieldLineage {
+    const sources: Record<string, ValueSetting> = {};
+    for (const [source, track] of [...this.bySource].sort(([a], [b]) => a.localeCompare(b))) {
+      const latest = track.latest;
+      if (latest) sources[source] = latest;
+    }
+    const latest = this.merged.latest;
+    return {
+      field: this.field,
+      current: latest ? valueOnly(latest) : { present: false },
+      chain: this.merged.newestFirst(),
+      sources,
+      notApplied: [...this.notApplied].reverse(),
+    };
   }
-  const latest = merged.latest;
-  return {
-    field,
-    current: latest ? valueOnly(latest) : { present: false },
-    chain: merged.newestFirst(),
-    sources,
-    notApplied: notApplied.reverse(),
-  };
+}
+
+/** The lineage of one field over a whole history. Pure. */
+export function traceField(steps: Iterable<HistoryStep>, field: string): FieldLineage {
+  const tracer = new FieldTracer(field);
+  for (const step of steps) tracer.observe(step);
+  return tracer.result();
 }
 
 function fieldValue(state: Record<string, unknown> | undefined, field: string): FieldValue {
