@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { projectionsCommand } from './projections';
+import { replayCommand } from './replay';
 
 /** Every CLI command; a new command is a file in this folder plus a line here. */
-export const commands: readonly CliCommand[] = [projectionsCommand];
+export const commands: readonly CliCommand[] = [projectionsCommand, replayCommand];
