@@ -1,19 +1,10 @@
 import type { EventEnvelope } from '@concord/contracts';
+import { anEnvelope } from '@concord/event-store/testing';
 import { ProjectionTestbed } from '@concord/projections/testing';
 import { AUDIT_FLOWS, auditFlowsProjection, FLOW_LIST_CAP, FLOW_STEPS, flowStepPrefix, FLOWS, type FlowStep, type FlowSummary } from './audit-flows.projection';
 
 function event(id: string, correlationId: string | undefined, extra: Partial<EventEnvelope> = {}): EventEnvelope {
-  return {
-    id,
-    source: 'erp',
-    type: 'order.status-changed',
-    schemaVersion: 1,
-    subject: { type: 'order', id: 'SO-1' },
-    occurredAt: '2026-11-21T09:00:00Z',
-    data: { status: 'OPEN' },
-    ...(correlationId ? { correlationId } : {}),
-    ...extra,
-  };
+  return anEnvelope({ id, occurredAt: '2026-11-21T09:00:00Z', ...(correlationId ? { correlationId } : {}), ...extra });
 }
 
 describe('audit-flows projection', () => {

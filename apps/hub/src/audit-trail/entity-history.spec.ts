@@ -1,7 +1,7 @@
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
 import type { StoredEvent } from '@concord/event-store';
 import { foldEntityView, reportStyleFrom } from '../entities/entity-view';
-import { anOrderEvent, historyOf, storedEvents } from './testing/stored-events';
+import { aCustomerUpserted, anOrderEvent, historyOf, storedEvents } from './testing/stored-events';
 
 const reportStyle = reportStyleFrom(new ContractRegistry(exampleContracts));
 const history = (events: readonly StoredEvent[]) => historyOf(events, reportStyle);
@@ -51,16 +51,7 @@ describe('entity history steps', () => {
   });
 
   it('given a full-state report that drops a field, the source loses it while the merged state keeps it', async () => {
-    const customer = (id: string, data: Record<string, unknown>) => ({
-      id,
-      source: 'crm',
-      type: 'customer.upserted',
-      schemaVersion: 1,
-      subject: { type: 'customer', id: 'C-1' },
-      occurredAt: '2026-11-21T09:00:00Z',
-      data,
-    });
-    const steps = await history(storedEvents([customer('u1', { name: 'Ada', email: 'ada@example.com' }), customer('u2', { name: 'Ada L.' })]));
+    const steps = await history(storedEvents([aCustomerUpserted('u1', { name: 'Ada', email: 'ada@example.com' }), aCustomerUpserted('u2', { name: 'Ada L.' })]));
     expect(steps[1]!.sourceChanges).toEqual([
       { path: 'email', kind: 'removed', before: 'ada@example.com' },
       { path: 'name', kind: 'changed', before: 'Ada', after: 'Ada L.' },

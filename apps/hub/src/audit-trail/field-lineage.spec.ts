@@ -1,7 +1,7 @@
 import { ContractRegistry, exampleContracts, type EventEnvelope } from '@concord/contracts';
 import { reportStyleFrom } from '../entities/entity-view';
 import { traceField } from './field-lineage';
-import { anOrderEvent, historyOf, storedEvents } from './testing/stored-events';
+import { aCustomerUpserted, anOrderEvent, historyOf, storedEvents } from './testing/stored-events';
 
 const reportStyle = reportStyleFrom(new ContractRegistry(exampleContracts));
 
@@ -90,16 +90,7 @@ describe('field lineage', () => {
   });
 
   it('a full-state report that leaves the field out removes it from that source but not from the merged state', async () => {
-    const customer = (id: string, data: Record<string, unknown>): EventEnvelope => ({
-      id,
-      source: 'crm',
-      type: 'customer.upserted',
-      schemaVersion: 1,
-      subject: { type: 'customer', id: 'C-1' },
-      occurredAt: '2026-11-21T09:00:00Z',
-      data,
-    });
-    const result = await lineage([customer('u1', { name: 'Ada', email: 'ada@example.com' }), customer('u2', { name: 'Ada' })], 'email');
+    const result = await lineage([aCustomerUpserted('u1', { name: 'Ada', email: 'ada@example.com' }), aCustomerUpserted('u2', { name: 'Ada' })], 'email');
     expect(result.current).toEqual({ present: true, value: 'ada@example.com' });
     expect(result.sources.crm).toMatchObject({ present: false, setBy: { eventId: 'u2' }, replaced: { present: true, value: 'ada@example.com' } });
   });

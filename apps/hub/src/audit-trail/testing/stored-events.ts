@@ -28,6 +28,11 @@ export function storedEvents(envelopes: readonly EventEnvelope[], transport: Tra
   });
 }
 
+/** crm reporting customer C-1's full state (customer.upserted reports full state). */
+export function aCustomerUpserted(id: string, data: Record<string, unknown>): EventEnvelope {
+  return { id, source: 'crm', type: 'customer.upserted', schemaVersion: 1, subject: { type: 'customer', id: 'C-1' }, occurredAt: '2026-11-21T09:00:00Z', data };
+}
+
 export function anOrderEvent(id: string, source: string, type: 'order.created' | 'order.status-changed', data: Record<string, unknown>, extra: Partial<EventEnvelope> = {}): EventEnvelope {
   return { id, source, type, schemaVersion: 1, subject: { type: 'order', id: 'SO-1' }, occurredAt: '2026-11-21T09:00:00Z', data, ...extra };
 }
