@@ -100,6 +100,15 @@ describe('concord CLI: replay', () => {
       expect(before).toMatchObject({ code: 0, out: '0 events of order/SO-1001 up to 2000-01-01T00:00:00.000Z\n' });
     });
 
+    it('refuses to run against a KurrentDB log rather than answer from an empty local file', async () => {
+      const out = capture();
+      const err = capture();
+      const config = { ...hub.config, CONCORD_EVENT_STORE: 'kurrentdb' as const, CONCORD_KURRENTDB_URL: 'esdb://localhost:2113?tls=false' };
+      expect(await runCli(['replay', '--entity', 'order/SO-1001'], { config, out: out.stream, err: err.stream, interactive: false })).toBe(2);
+      expect(err.text()).toContain('not available yet');
+      expect(out.text()).toBe('');
+    });
+
     it('says so for an unknown entity, and refuses bad arguments with usage', async () => {
       const unknown = await cli(hub, ['replay', '--entity', 'order/SO-404']);
       expect(unknown).toMatchObject({ code: 1, out: '' });

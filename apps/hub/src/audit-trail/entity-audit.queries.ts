@@ -6,7 +6,7 @@ import type { PointInTime } from '../entities/entities.queries';
 import { entityKey, reportStyleFrom } from '../entities/entity-view';
 import { prepareForReading } from '../projections/projections.service';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
-import { entityHistory, type HistoryOutcome, type HistoryStep } from './entity-history';
+import { entityHistory, stepChanges, type HistoryOutcome, type HistoryStep } from './entity-history';
 import { credentialOf, reasonOf } from './event-facts';
 import type { FieldChange } from './field-diff';
 import { FieldTracer, type FieldLineage } from './field-lineage';
@@ -53,7 +53,7 @@ function entryOf(step: HistoryStep, duplicates: readonly DuplicateReceipt[]): Au
   return {
     event: { id: event.id, type: event.type, schemaVersion: event.schemaVersion, position: event.position, revision: event.revision, hash: event.hash },
     who: { actor: event.actor ?? null },
-    what: { outcome: step.outcome, ...(step.note ? { note: step.note } : {}), changes: step.changes, sourceChanges: step.sourceChanges },
+    what: { outcome: step.outcome, ...(step.note ? { note: step.note } : {}), ...stepChanges(step) },
     when: { occurredAt: event.occurredAt, recordedAt: event.recordedAt },
     why: { reason: reasonOf(event), causationId: event.causationId ?? null, correlationId: event.correlationId ?? null },
     via: { source: event.source, credential: credentialOf(event.transport), transport: event.transport },

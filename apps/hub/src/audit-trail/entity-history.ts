@@ -18,6 +18,9 @@ export interface HistoryStep {
   readonly note?: string;
   readonly before: EntityView | undefined;
   readonly after: EntityView | undefined;
+}
+
+export interface StepChanges {
   /** Merged state before → after. */
   readonly changes: readonly FieldChange[];
   /** The reporting source's own state before → after. */
@@ -31,12 +34,11 @@ export interface HistoryStep {
  */
 export function historyStep(before: EntityView | undefined, event: StoredEvent, reportStyle: ReportStyle): HistoryStep {
   if (event.source === HUB_SOURCE) {
-    return { event, outcome: 'hub-fact', note: 'recorded by the hub itself: not part of the entity view', before, after: before, changes: [], sourceChanges: [] };
+    return { event, outcome: 'hub-fact', note: 'recorded by the hub itself: not part of the entity view', before, after: before };
   }
   const after = evolveEntityView(before, event, reportStyle);
   const was = before?.sources[event.source];
-  const now = after.sources[event.source];
-  const stale = (now?.staleEvents ?? 0) > (was?.staleEvents ?? 0);
+  const stale = (after.sources[event.source]?.staleEvents ?? 0) > (was?.staleEvents ?? 0);
   return {
     event,
     outcome: stale ? 'stale' : 'applied',
@@ -45,8 +47,18 @@ export function historyStep(before: EntityView | undefined, event: StoredEvent, 
       : {}),
     before,
     after,
-    changes: diffFields(before?.state, after.state),
-    sourceChanges: diffFields(was?.state, now?.state),
+  };
+}
+
+/**
+ * The field-level differences a step made. Computed on demand: a page of a long
+ * history folds every earlier event but describes only its own.
+ */
+export function stepChanges(step: HistoryStep): StepChanges {
+  const source = step.event.source;
+  return {
+    changes: diffFields(step.before?.state, step.after?.state),
+    sourceChanges: diffFields(step.before?.sources[source]?.state, step.after?.sources[source]?.state),
   };
 }
 

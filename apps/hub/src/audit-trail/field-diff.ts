@@ -44,7 +44,7 @@ export function diffFields(before: Fields | undefined, after: Fields | undefined
 /** JSON equality: same canonical form (key order does not matter). */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   return canonicalJson(a) === canonicalJson(b);
 }
 

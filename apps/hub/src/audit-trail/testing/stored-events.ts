@@ -1,7 +1,7 @@
 import { streamNameOf, type EventEnvelope } from '@concord/contracts';
 import type { StoredEvent, Transport } from '@concord/event-store';
 import type { ReportStyle } from '../../entities/entity-view';
-import { entityHistory, type HistoryStep } from '../entity-history';
+import { entityHistory, stepChanges, type HistoryStep, type StepChanges } from '../entity-history';
 
 export const erpHttp: Transport = { kind: 'http', requestId: 'req-1', credential: 'key-erp' };
 
@@ -37,8 +37,9 @@ export function anOrderEvent(id: string, source: string, type: 'order.created' |
   return { id, source, type, schemaVersion: 1, subject: { type: 'order', id: 'SO-1' }, occurredAt: '2026-11-21T09:00:00Z', data, ...extra };
 }
 
-export async function historyOf(events: readonly StoredEvent[], reportStyle: ReportStyle): Promise<HistoryStep[]> {
-  const steps: HistoryStep[] = [];
-  for await (const step of entityHistory(events, reportStyle)) steps.push(step);
+/** Every step of the history, each with the changes it made. */
+export async function historyOf(events: readonly StoredEvent[], reportStyle: ReportStyle): Promise<Array<HistoryStep & StepChanges>> {
+  const steps: Array<HistoryStep & StepChanges> = [];
+  for await (const step of entityHistory(events, reportStyle)) steps.push({ ...step, ...stepChanges(step) });
   return steps;
 }
