@@ -214,6 +214,8 @@ describe('audit trail over HTTP', () => {
         sources: ['erp', 'billing', 'bank'],
         gapThresholdMs: 300_000,
         durationMs: 1000 + 30_000 + 40 * 60_000 + 2000,
+        firstPosition: 1,
+        lastPosition: 5,
         indexedThrough: 5,
       });
       expect(body.items.map((s: any) => [s.step, s.eventId, s.subject.type, s.source, s.sincePreviousMs, s.gap])).toEqual([

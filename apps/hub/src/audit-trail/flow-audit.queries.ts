@@ -37,15 +37,9 @@ export interface FlowStepView {
   readonly transport: Transport;
 }
 
-export interface FlowPage {
-  readonly correlationId: string;
-  readonly steps: number;
-  readonly firstRecordedAt: string;
-  readonly lastRecordedAt: string;
+/** The flow's summary (steps, first/last position and times, entities, sources) and one page of its steps. */
+export interface FlowPage extends FlowSummary {
   readonly durationMs: number;
-  readonly subjects: readonly string[];
-  readonly subjectsTruncated: boolean;
-  readonly sources: readonly string[];
   readonly gapThresholdMs: number;
   /** The flow index has applied the log up to here; later events of the flow show up once it catches up. */
   readonly indexedThrough: number;
@@ -100,14 +94,8 @@ export class GetFlowHandler implements IQueryHandler<GetFlowQuery, FlowPage> {
     }
     const last = items[items.length - 1];
     return {
-      correlationId,
-      steps: summary.steps,
-      firstRecordedAt: summary.firstRecordedAt,
-      lastRecordedAt: summary.lastRecordedAt,
+      ...summary,
       durationMs: Date.parse(summary.lastRecordedAt) - Date.parse(summary.firstRecordedAt),
-      subjects: summary.subjects,
-      subjectsTruncated: summary.subjectsTruncated,
-      sources: summary.sources,
       gapThresholdMs: gapMs,
       indexedThrough,
       items,
