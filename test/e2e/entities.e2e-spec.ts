@@ -104,7 +104,7 @@ describe.each(testReadModelBackends('entity views over HTTP'))('entity views ove
     await hub.settle();
     const before = (await hub.get('/v1/entities/order/SO-1001')).body;
     const status = await hub.get('/v1/projections');
-    expect(status.body.projections).toEqual([expect.objectContaining({ name: 'entity-view', state: 'running', checkpoint: 2, lagEvents: 0 })]);
+    expect(status.body.projections).toContainEqual(expect.objectContaining({ name: 'entity-view', state: 'running', checkpoint: 2, lagEvents: 0 }));
     const rebuild = await hub.post('/v1/projections/entity-view/rebuild', {});
     expect(rebuild.status).toBe(202);
     await hub.settle();

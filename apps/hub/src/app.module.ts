@@ -5,6 +5,7 @@ import { createHubLogger, type HubLogger } from './logging/hub-logger';
 import { LoggingModule } from './logging/logging.module';
 import { OperationsModule } from './operations/operations.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { AuditTrailModule } from './audit-trail/audit-trail.module';
 import type { ConcordConfig } from './config/concord-config';
 import { EntitiesController } from './entities/entities.controller';
 import { GetEntityHandler, GetEntitySyncHandler, ListEntitiesHandler } from './entities/entities.queries';
@@ -45,6 +46,7 @@ export class HubModule {
         OperationsModule,
         ...(roles.includes('ingest') ? [WebhooksModule.forRoot(config, runtime.env)] : []),
         ...(readsModels ? [ProjectionsModule.forRoot(config)] : []),
+        ...(roles.includes('api') ? [AuditTrailModule.forRoot(config)] : []),
       ],
       controllers: [HealthController, ...roles.flatMap((role) => ROLE_PARTS[role].controllers)],
       providers: roles.flatMap((role) => ROLE_PARTS[role].providers),

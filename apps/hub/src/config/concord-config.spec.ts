@@ -28,3 +28,16 @@ describe('event log selection (CONCORD_EVENT_STORE, CONCORD_KURRENTDB_URL)', () 
     expect(() => loadConfig({ CONCORD_EVENT_STORE: 'postgres' })).toThrow(/CONCORD_EVENT_STORE must be sqlite or kurrentdb/);
   });
 });
+
+describe('audit flow gap threshold (CONCORD_AUDIT_FLOW_GAP_MS)', () => {
+  it('defaults to five minutes and takes whole milliseconds', () => {
+    expect(loadConfig({}).CONCORD_AUDIT_FLOW_GAP_MS).toBe(300_000);
+    expect(loadConfig({ CONCORD_AUDIT_FLOW_GAP_MS: '60000' }).CONCORD_AUDIT_FLOW_GAP_MS).toBe(60_000);
+  });
+
+  it('refuses zero, negative, fractional, non-numeric and absurdly large values', () => {
+    for (const value of ['0', '-5', '1.5', 'five minutes', String(31 * 24 * 3600 * 1000)]) {
+      expect(() => loadConfig({ CONCORD_AUDIT_FLOW_GAP_MS: value })).toThrow(/CONCORD_AUDIT_FLOW_GAP_MS/);
+    }
+  });
+});

@@ -11,6 +11,9 @@ function toInt({ value }: { value: unknown }): unknown {
   return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 }
 
+/** 30 days: the largest gap threshold an audit flow view takes. */
+export const MAX_GAP_MS = 30 * 24 * 3600 * 1000;
+
 /**
  * Every setting comes from the environment, is validated at start-up, and is
  * listed in the README. Unknown CONCORD_* variables are reported, since a typo
@@ -99,6 +102,10 @@ export class ConcordConfig {
 
   @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,100}$/, { message: 'CONCORD_INSTANCE_ID must be 1..100 of A-Z a-z 0-9 . _ : -' })
   CONCORD_INSTANCE_ID?: string = undefined;
+
+  /** In the audit flow view, a pause longer than this between two steps is flagged as a gap (per request: ?gapMs=). */
+  @Transform(toInt) @IsInt({ message: 'CONCORD_AUDIT_FLOW_GAP_MS must be an integer number of milliseconds' }) @Min(1) @Max(MAX_GAP_MS)
+  CONCORD_AUDIT_FLOW_GAP_MS = 300_000;
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');

@@ -103,13 +103,13 @@ function checkType(type: string): void {
   if (!SUBJECT_TYPE.test(type)) throw new BadRequestException('entity type must match [a-z][a-z0-9_]{0,63}');
 }
 
-function subjectOf(type: string, id: string): SubjectRef {
+export function subjectOf(type: string, id: string): SubjectRef {
   checkType(type);
   if (!PRINTABLE_ID.test(id)) throw new BadRequestException('entity id must be 1..200 characters without control characters');
   return { type, id };
 }
 
-function pointInTime(asOf: string | undefined, atPosition: string | undefined): PointInTime {
+export function pointInTime(asOf: string | undefined, atPosition: string | undefined): PointInTime {
   if (asOf !== undefined && atPosition !== undefined) throw new BadRequestException('give asOf or atPosition, not both');
   if (asOf !== undefined) {
     const time = Date.parse(asOf);

@@ -73,5 +73,6 @@ describeEachReadModelBackend('entity view (property): live = rebuild = time trav
       }),
       { numRuns: 150 },
     );
+    // 150 runs take seconds; on a shared 2-core machine running all suites at once they can pass jest's 5 s default.
   }, 60_000);
 });

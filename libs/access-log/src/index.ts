@@ -1,0 +1,2 @@
+export * from './access-log.port';
+export * from './sqlite-access-log';
