@@ -1,11 +1,5 @@
 import { CommandBus } from '@nestjs/cqrs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ACCESS_LOG, type AccessLog } from '@concord/access-log';
-import { ManualClock, SeededIds } from '@concord/common';
-import { loadConfig } from '../../apps/hub/src/config/concord-config';
-import { createHubApp } from '../../apps/hub/src/create-hub-app';
 import { IngestEventsCommand } from '../../apps/hub/src/ingest/ingest-events.command';
 import { startTestHub, type TestHub } from './support/test-hub';
 import { authHeader } from './support/auth';
