@@ -17,6 +17,7 @@ import { ProjectionsModule } from './projections/projections.module';
 import { QuarantineController } from './quarantine/quarantine.controller';
 import { QuarantineReplayer } from './quarantine/quarantine-replayer';
 import { StorageModule, type HubRuntime } from './storage/storage.module';
+import { UiModule } from './ui/ui.module';
 
 @Module({})
 export class HubModule {
@@ -31,6 +32,7 @@ export class HubModule {
         OperationsModule,
         WebhooksModule.forRoot(config, runtime.env),
         ProjectionsModule.forRoot(config),
+        UiModule.forRoot(config),
       ],
       controllers: [IngestController, EventsController, QuarantineController, HealthController, EntitiesController],
       providers: [IngestEventsHandler, GetEventHandler, GetStreamHandler, QuarantineReplayer, GetEntityHandler, ListEntitiesHandler, GetEntitySyncHandler],

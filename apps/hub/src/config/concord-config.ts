@@ -80,6 +80,10 @@ export class ConcordConfig {
   /** YAML or JSON file with per-source webhook secrets and mappings; webhooks are off when unset. */
   @IsString() @Length(0, 4096)
   CONCORD_WEBHOOKS_CONFIG = '';
+
+  /** The built dashboard served at /ui; empty: `dist/ui` beside the compiled hub. */
+  @IsString() @Length(0, 4096)
+  CONCORD_UI_DIR = '';
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');
