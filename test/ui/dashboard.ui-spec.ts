@@ -86,8 +86,10 @@ describe('the dashboard in a real browser', () => {
   });
 
   afterAll(async () => {
+    const started = Date.now();
     await browser?.close();
     await hub?.close();
+    timings.push(['close Chromium and the hub', Date.now() - started]);
     console.log(`browser test timings (ms):\n${timings.map(([name, ms]) => `  ${String(ms).padStart(6)}  ${name}`).join('\n')}`);
   });
 

@@ -14,7 +14,7 @@ export const seriesColour = (index: number) => COLOURS[index % COLOURS.length]!;
  * A small line chart drawn as SVG: time on x, a value on y, one line per series.
  * Screen readers get a summary; the numbers are in the table beside it.
  */
-export function LineChart({ series, title, width = 640, height = 200, format = formatRate }: { series: readonly ChartSeries[]; title: string; width?: number; height?: number; format?: (v: number) => string }) {
+export function LineChart({ series, title, width = 1000, height = 220, format = formatRate }: { series: readonly ChartSeries[]; title: string; width?: number; height?: number; format?: (v: number) => string }) {
   const pad = { left: 56, right: 12, top: 12, bottom: 24 };
   const all = series.flatMap((s) => s.points);
   const minAt = Math.min(...all.map((p) => p.at));
@@ -28,7 +28,7 @@ export function LineChart({ series, title, width = 640, height = 200, format = f
   const summary = `${title}: ${series.map((s) => `${s.name} ${format(s.points[s.points.length - 1]?.value ?? 0)}`).join(', ')} now, over the last ${spanSeconds} seconds`;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} preserveAspectRatio="none">
+      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary}>
         {ticks.map((t) => (
           <g key={t}>
             <line x1={pad.left} x2={width - pad.right} y1={y(t)} y2={y(t)} class="grid" />

@@ -29,6 +29,7 @@ export function formatTime(iso: string | undefined): string {
 export function formatRate(perSecond: number): string {
   if (perSecond === 0) return '0/s';
   if (perSecond < 0.1) return `${(perSecond * 60).toFixed(1)}/min`;
+  if (perSecond < 1) return `${perSecond.toFixed(2)}/s`;
   if (perSecond < 10) return `${perSecond.toFixed(1)}/s`;
   return `${Math.round(perSecond).toLocaleString('en')}/s`;
 }

@@ -30,7 +30,7 @@ describe('formatting', () => {
     expect(formatAgo('2026-11-21T10:00:00Z', Date.parse('2026-11-21T10:02:00Z'))).toBe('2 min ago');
     expect(formatAgo('2026-11-21T10:02:00Z', Date.parse('2026-11-21T10:00:00Z'))).toBe('in 2 min');
     expect([formatAgo(undefined), formatAgo('garbage')]).toEqual(['—', 'garbage']);
-    expect([formatRate(0), formatRate(0.05), formatRate(2.34), formatRate(12345)]).toEqual(['0/s', '3.0/min', '2.3/s', '12,345/s']);
+    expect([formatRate(0), formatRate(0.05), formatRate(0.25), formatRate(2.34), formatRate(12345)]).toEqual(['0/s', '3.0/min', '0.25/s', '2.3/s', '12,345/s']);
     expect(formatTime('2026-11-21T10:00:05.123Z')).toBe('2026-11-21 10:00:05Z');
     expect([fromLocalInput(''), fromLocalInput('not a date')]).toEqual([undefined, undefined]);
   });

@@ -25,7 +25,7 @@ export function EntityPage({ type, id, query }: { type?: string; id?: string; qu
       <div class="page-head">
         <h1>{type && id ? `${type} ${id}` : 'Entities'}</h1>
       </div>
-      <EntitySearch type={type} id={id} />
+      <EntitySearch key={`${type ?? ''}/${id ?? ''}`} type={type} id={id} />
       {type && id ? <EntityDetail key={`${type}/${id}`} type={type} id={id} asOf={query.get('asOf') ?? undefined} /> : type ? <EntityList type={type} status={query.get('status') ?? ''} /> : <Empty title="Search for an entity">Give a type (order, customer, invoice…) and an id, or only a type to list them.</Empty>}
     </>
   );

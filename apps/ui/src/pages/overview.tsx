@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'preact/hooks';
+import { useRef } from 'preact/hooks';
 import { ingestionCounters, type IngestionCounters } from '../api/metrics';
 import { projections, type ProjectionStatus } from '../api/projections';
 import { reconciliationSummary, RECONCILIATION_KINDS } from '../api/reconciliation';

@@ -126,7 +126,7 @@ export function QuarantinePage({ id, query }: { id?: string; query: URLSearchPar
                                 <input type="checkbox" aria-label={`Select ${entry.id}`} checked={selected.has(entry.id)} disabled={entry.status !== 'open'} onChange={() => toggle(entry.id)} />
                               </td>
                             ) : null}
-                            <th scope="row">
+                            <th scope="row" class="entry-id">
                               <a href={href('quarantine', [entry.id], Object.fromEntries(query))}>{entry.id}</a>
                             </th>
                             <td>
