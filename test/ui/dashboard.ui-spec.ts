@@ -22,6 +22,18 @@ const order = (id: string, source: string, subject: string, data: Record<string,
 const total = { amount: 120, currency: 'EUR' };
 const BILLING_WITHOUT_TOTAL = order('billing-evt-1', 'billing', 'SO-1001', { customerId: 'C-1', status: 'OPEN' });
 
+/** Form controls without an accessible name (label, aria-label or aria-labelledby): should be none. */
+function unlabelledControls(page: Page): Promise<string[]> {
+  return page.locator('input, select, textarea').evaluateAll((controls) =>
+    controls
+      .filter((c) => {
+        const control = c as unknown as { id: string; labels: { length: number } | null; getAttribute(name: string): string | null };
+        return !(control.labels?.length || control.getAttribute('aria-label') || control.getAttribute('aria-labelledby'));
+      })
+      .map((c) => (c as unknown as { outerHTML: string }).outerHTML.slice(0, 120)),
+  );
+}
+
 describe('the dashboard in a real browser', () => {
   let hub: SecuredHub;
   let base: string;
@@ -101,8 +113,10 @@ describe('the dashboard in a real browser', () => {
       await admin.getByLabel('API key').fill('concord_wrong-key-0000000000000000000000');
       await admin.getByRole('button', { name: 'Log in' }).click();
       await admin.getByText('The hub did not accept this key').waitFor();
-      await admin.getByLabel('API key').fill(TEST_ADMIN_KEY);
-      await admin.getByRole('button', { name: 'Log in' }).click();
+      // Keyboard only: the key field has focus, Enter submits.
+      await admin.getByLabel('API key').fill('');
+      await admin.keyboard.type(TEST_ADMIN_KEY);
+      await admin.keyboard.press('Enter');
       await admin.getByRole('heading', { name: 'Overview' }).waitFor();
       expect(await admin.getByTestId('identity').textContent()).toContain('admin');
       await admin.getByTestId('received-erp').waitFor();
@@ -119,6 +133,14 @@ describe('the dashboard in a real browser', () => {
       await admin.getByTestId('received-erp').filter({ hasText: /^5$/ }).waitFor({ timeout: 10_000 });
       await admin.locator('figure.chart svg polyline').first().waitFor({ state: 'attached', timeout: 10_000 });
       await shot(admin, '02-overview');
+      // The menu is reachable with Tab and shows where the focus is.
+      await admin.keyboard.press('Tab');
+      await admin.keyboard.press('Tab');
+      const focused = await admin.evaluate(() => {
+        const element = (globalThis as unknown as { document: { activeElement: { textContent: string; tagName: string } | null } }).document.activeElement;
+        return element ? `${element.tagName} ${element.textContent}` : '';
+      });
+      expect(focused).toBe('A Overview');
     }));
 
   it('finds the conflicting order and highlights both systems’ statuses', () =>
@@ -144,6 +166,7 @@ describe('the dashboard in a real browser', () => {
       await billing.waitFor();
       expect(await billing.textContent()).toContain(billingEntry);
       await shot(admin, '04-entity-compare');
+      expect(await unlabelledControls(admin)).toEqual([]);
     }));
 
   it('opens the order’s history with field diffs, and shows it as of an earlier time', () =>
@@ -179,6 +202,7 @@ describe('the dashboard in a real browser', () => {
       await detail.getByText('contract-violation').first().waitFor();
       expect(await detail.locator('pre.json').textContent()).toContain('"billing-evt-1"');
       await shot(admin, '07-quarantine-entry');
+      expect(await unlabelledControls(admin)).toEqual([]);
 
       await detail.getByRole('button', { name: 'Correct the payload…' }).click();
       await detail.getByLabel(/Corrected payload/).fill('{ not json');

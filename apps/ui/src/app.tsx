@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, createApi } from './api/http';
 import { whoami, type Identity } from './api/whoami';
 import { SessionContext, type Session } from './components/context';
@@ -92,9 +92,13 @@ const PAGES = [
 
 function Shell({ route, session }: { route: Route; session: Session }) {
   const { identity } = session;
+  const firstPage = useRef(true);
   useEffect(() => {
     const title = PAGES.find((p) => p.page === route.page)?.label ?? 'Not found';
     document.title = `${title} · Concord`;
+    // After a page change, keyboard and screen-reader users start at the new page, not in the menu.
+    if (!firstPage.current) document.getElementById('main')?.focus();
+    firstPage.current = false;
   }, [route.page]);
   return (
     <>

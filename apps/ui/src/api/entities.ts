@@ -1,42 +1,17 @@
+import type { EntityView } from '../../../hub/src/entities/entity-view';
+import type { SourceSyncStatus } from '../../../hub/src/entities/entities.queries';
 import { segment, type Api } from './http';
 
-/** One source's own view of an entity (`GET /v1/entities/:type/:id`). */
-export interface SourceView {
-  readonly state: Record<string, unknown>;
-  readonly lastEventId: string;
-  readonly lastSeenAt: string;
-  readonly lastOccurredAt: string;
-  readonly lastPosition: number;
-  readonly sourceSequence?: number;
-  readonly events: number;
-  readonly staleEvents: number;
-}
-
-export interface EntityView {
-  readonly subject: { readonly type: string; readonly id: string };
-  readonly version: number;
-  readonly lastEventAt: string;
-  readonly lastPosition: number;
-  readonly state: Record<string, unknown>;
-  readonly sources: Readonly<Record<string, SourceView>>;
-}
+// The hub's own types describe these answers (type-only imports: nothing of the hub is bundled).
+export type { EntityView, SourceView } from '../../../hub/src/entities/entity-view';
+export type SourceSync = SourceSyncStatus;
 
 export interface EntityPage {
   readonly items: readonly EntityView[];
   readonly nextCursor?: string;
 }
 
-export interface SourceSync {
-  readonly source: string;
-  readonly lastReportedAt: string;
-  readonly lastOccurredAt: string;
-  readonly lastEventId: string;
-  readonly events: number;
-  readonly staleEvents: number;
-  readonly quarantined: number;
-  readonly quarantineIds: readonly string[];
-}
-
+/** When to look: a recorded time (ISO) or a log position; undefined is now. */
 export type PointInTime = { readonly asOf: string } | { readonly atPosition: number } | undefined;
 
 const path = (type: string, id: string) => `/v1/entities/${segment(type)}/${segment(id)}`;
@@ -58,6 +33,3 @@ export function listEntities(api: Api, type: string, options: { cursor?: string;
 export async function entitySync(api: Api, type: string, id: string): Promise<SourceSync[]> {
   return (await api.get<{ sources: SourceSync[] }>(`${path(type, id)}/sync`)).sources;
 }
-
-/** The CSV export of a listing, as a link the browser can download with the key (fetched, then saved). */
-export const entitiesCsvPath = (type: string) => `/v1/entities/${segment(type)}?format=csv`;

@@ -1,59 +1,22 @@
+import type { QuarantineEntry } from '@concord/quarantine';
+import type { ReplayReport } from '../../../hub/src/quarantine/quarantine-replayer';
 import { segment, type Api } from './http';
 
-export interface FieldError {
-  /** Dotted path from the envelope root, e.g. `data.total.amount`. */
-  readonly field: string;
-  readonly message: string;
-}
+// The hub's own types describe these answers (type-only imports: nothing of the hub is bundled).
+export type { QuarantineEntry, ReplayAttempt } from '@concord/quarantine';
+export type { ReplayReport } from '../../../hub/src/quarantine/quarantine-replayer';
 
-export interface ReplayAttempt {
-  readonly id: string;
-  readonly at: string;
-  readonly by: string;
-  readonly outcome: 'appended' | 'duplicate' | 'rejected';
-  readonly correctedPayload?: string;
-  readonly eventId?: string;
-  readonly position?: number;
-  readonly reason?: string;
-  readonly message?: string;
-}
-
-/** `GET /v1/quarantine` items. */
-export interface QuarantineEntry {
-  readonly id: string;
-  readonly reason: string;
-  readonly message: string;
-  readonly errors: readonly FieldError[];
-  readonly raw: string;
-  readonly source?: string;
-  readonly eventId?: string;
-  readonly eventType?: string;
-  readonly transport: { readonly kind: string };
-  readonly firstSeenAt: string;
-  readonly lastSeenAt: string;
-  readonly attempts: number;
-  readonly status: 'open' | 'resolved';
-  readonly resolvedAt?: string;
-  readonly replays: readonly ReplayAttempt[];
-}
-
+/** The listing's filters as the dashboard offers them (status absent: every status). */
 export interface QuarantineFilter {
   readonly status?: 'open' | 'resolved';
   readonly source?: string;
   readonly reason?: string;
   readonly since?: string;
-  readonly eventId?: string;
 }
 
 export interface QuarantinePage {
   readonly items: readonly QuarantineEntry[];
   readonly nextCursor?: string;
-}
-
-export interface ReplayReport {
-  readonly quarantineId: string;
-  readonly status: 'open' | 'resolved';
-  readonly attempt: ReplayAttempt;
 }
 
 export interface BulkReplay {

@@ -1,12 +1,7 @@
+import type { Severity, StatusSection } from '../../../hub/src/operations/hub-status';
 import type { Api } from './http';
 
-export type Severity = 'ok' | 'warning' | 'critical';
-
-export interface StatusSection {
-  readonly severity: Severity;
-  readonly summary: string;
-  readonly details?: Readonly<Record<string, unknown>>;
-}
+export type { Severity, StatusSection } from '../../../hub/src/operations/hub-status';
 
 /** `GET /v1/status`: one severity and a section per capability. */
 export interface HubStatus {

@@ -1,5 +1,4 @@
-/** The hub's roles, as `GET /v1/whoami` reports them. */
-export type Role = 'connector' | 'analyst' | 'auditor' | 'admin';
+import type { Role } from '@concord/access';
 
 /** What the dashboard offers; the hub still checks every call (these only hide what would be refused). */
 export type Capability = 'read' | 'replay-quarantine' | 'seal' | 'verify' | 'audit';

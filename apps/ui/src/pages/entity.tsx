@@ -442,11 +442,13 @@ function History({ type, id, version }: { type: string; id: string; version: num
 
 function via(event: StoredEvent): string {
   const t = event.transport;
-  const parts = [event.source, t.kind];
+  const parts: string[] = [event.source, t.kind];
   if (t.kind === 'kafka') parts.push(`${t.topic}/${t.partition}@${t.offset}`);
-  if (t.requestId) parts.push(`request ${t.requestId}`);
-  if (t.quarantineId) parts.push(`replayed from quarantine ${t.quarantineId}`);
-  if (t.credential) parts.push(`key ${t.credential}`);
+  if (t.kind === 'webhook') parts.push(`webhook ${t.webhookId}`);
+  if ('requestId' in t) parts.push(`request ${t.requestId}`);
+  if (t.kind === 'replay') parts.push(`replayed from quarantine ${t.quarantineId}`);
+  if (t.kind === 'internal') parts.push(t.component);
+  if ('credential' in t && t.credential) parts.push(`key ${t.credential}`);
   return parts.join(' · ');
 }
 
