@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startSecuredHub, TEST_ADMIN_KEY, type SecuredHub } from '../e2e/support/secured-hub';
 import { launchChromium } from './browser';
+import { stubOtherBranchesApis } from './stubbed-apis';
 
 const REPO = resolve(__dirname, '../..');
 const BUNDLE = join(REPO, 'dist/ui');
@@ -243,6 +244,56 @@ describe('the dashboard in a real browser', () => {
       await admin.getByRole('button', { name: 'Follow' }).click();
       await admin.getByText('The flow view: not available on this hub yet').waitFor();
       await shot(admin, '11-audit');
+    }));
+
+  it('renders reconciliation, stuck flows and audit data in the shapes of issues 4 and 5 (those answers stubbed in the browser)', () =>
+    timed('pages with the other branches’ APIs (stubbed)', async () => {
+      const page = await browser.context.newPage();
+      try {
+        const stubs = await stubOtherBranchesApis(page);
+        await page.goto(`${base}/ui/`);
+        await page.getByLabel('API key').fill(TEST_ADMIN_KEY);
+        await page.getByRole('button', { name: 'Log in' }).click();
+        const recon = page.getByTestId('recon-card');
+        await recon.getByRole('link', { name: '1' }).first().waitFor();
+        await page.getByTestId('flows-card').getByText('order SO-1004').waitFor();
+        await shot(page, '13-overview-with-reconciliation');
+
+        await recon.locator('div', { hasText: 'mismatch' }).getByRole('link').click();
+        await page.getByRole('heading', { name: 'Reconciliation' }).waitFor();
+        expect(page.url()).toContain('kind=mismatch');
+        const row = page.locator('tr', { hasText: 'order SO-1001' });
+        await row.waitFor();
+        expect(await row.textContent()).toContain('COMPLETED');
+        const download = page.waitForEvent('download');
+        await page.getByRole('button', { name: 'Export CSV' }).click();
+        expect((await download).suggestedFilename()).toBe('reconciliation.csv');
+        await row.getByRole('link', { name: 'order SO-1001' }).click();
+        await page.getByRole('heading', { name: 'Item mismatch:order/SO-1001:status' }).waitFor();
+        await page.getByText('started').first().waitFor();
+        await page.getByRole('button', { name: 'erp-evt-3' }).click();
+        await page.locator('pre.json', { hasText: 'shipped and invoiced' }).waitFor();
+        await shot(page, '14-reconciliation-with-data');
+
+        await page.goto(`${base}/ui/#/entity/order/SO-1001`);
+        await page.getByRole('heading', { name: 'Reconciliation verdict: mismatch' }).waitFor();
+        expect(await page.locator('tr', { hasText: 'total.amount' }).last().textContent()).toContain('matched');
+        expect(await page.locator('tr.row-disagree', { hasText: 'status' }).last().textContent()).toContain('(≙ done)');
+
+        await page.getByRole('link', { name: 'Audit' }).click();
+        await page.getByTestId('seal-card').getByText('position 7').waitFor();
+        await page.getByRole('button', { name: 'Run a verification' }).click();
+        await page.getByLabel(/Checked 4 of 9 events/).waitFor();
+        await shot(page, '15-audit-verifying');
+        await page.getByTestId('verify-card').getByText('Intact').waitFor({ timeout: 10_000 });
+        expect(stubs.verifyRequests()).toBe(1);
+        await page.getByLabel('Correlation id').fill('flow-1001');
+        await page.getByRole('button', { name: 'Follow' }).click();
+        await page.getByText('1 h 29 min after the previous step').waitFor();
+        await shot(page, '16-audit-with-data');
+      } finally {
+        await page.close();
+      }
     }));
 
   it('an analyst sees no replay button, and the hub refuses the replay call with 403', () =>

@@ -3,6 +3,12 @@ import { segment, type Api } from './http';
 
 export type { StoredEvent } from '@concord/event-store';
 
+/**
+ * The source of the events the hub appends itself (quarantine replay records, integration events): the
+ * entity view ignores them. The same value as `HUB_SOURCE` in libs/contracts, which the bundle cannot import.
+ */
+export const HUB_SOURCE = 'concord';
+
 /** `GET /v1/streams/:stream`. */
 export interface StreamPage {
   readonly stream: string;

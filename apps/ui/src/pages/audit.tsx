@@ -217,7 +217,7 @@ function FlowView({ correlationId }: { correlationId?: string }) {
                   const gap = step.gap ?? (step.sincePreviousMs ?? 0) > GAP_MS;
                   return (
                     <li key={step.eventId} class={`timeline-item${gap ? ' gap' : ''}`}>
-                      {gap ? <p class="badge sev-warning">{formatDuration((step.sincePreviousMs ?? 0) / 1000)} after the previous step</p> : null}
+                      {gap ? <p class="badge sev-warning gap-note">{formatDuration((step.sincePreviousMs ?? 0) / 1000)} after the previous step</p> : null}
                       <strong>{step.type ?? 'event'}</strong> from {step.source ?? '?'}
                       {step.subject ? (
                         <>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { entity, entitySync, listEntities, type EntityView } from '../api/entities';
 import { ApiError } from '../api/http';
 import { compareEntity } from '../api/reconciliation';
-import { entityStream, stream, type StoredEvent } from '../api/streams';
+import { entityStream, HUB_SOURCE, stream, type StoredEvent } from '../api/streams';
 import { useSession } from '../components/context';
 import { useCursorPager, useRemote } from '../components/hooks';
 import { Pager } from '../components/pager';
@@ -16,8 +16,6 @@ import { href } from '../logic/router';
 const KNOWN_TYPES = ['order', 'customer', 'invoice', 'payment'];
 const LIST_PAGE = 20;
 const HISTORY_PAGE = 10;
-/** Events the hub appends itself (libs/contracts HUB_SOURCE); the entity view ignores them. */
-const HUB_SOURCE = 'concord';
 
 export function EntityPage({ type, id, query }: { type?: string; id?: string; query: URLSearchParams }) {
   return (

@@ -3,6 +3,7 @@ import { ingestionCounters, type IngestionCounters } from '../api/metrics';
 import { projections, type ProjectionStatus } from '../api/projections';
 import { reconciliationSummary, RECONCILIATION_KINDS } from '../api/reconciliation';
 import { stuckFlows } from '../api/flows';
+import { HUB_SOURCE } from '../api/streams';
 import { hubStatus, quarantineGrowth, type Severity } from '../api/status';
 import { useSession } from '../components/context';
 import { useRemote } from '../components/hooks';
@@ -96,6 +97,7 @@ function IngestionCard() {
                       <th scope="row">
                         <span class="swatch" style={{ background: seriesColour(i) }} aria-hidden="true" />
                         {source}
+                        {source === HUB_SOURCE ? <span class="muted"> (the hub's own records)</span> : null}
                       </th>
                       <td class="num">{latest ? formatRate(latest.rates[source] ?? 0) : '…'}</td>
                       <td class="num" data-testid={`received-${source}`}>{formatCount(c.received[source] ?? 0)}</td>
