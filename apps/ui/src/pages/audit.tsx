@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { flowTrail, sealNow, seals, startVerify, verifyStatus, type Seal, type VerifyRun } from '../api/audit';
 import { ApiError } from '../api/http';
 import { useSession } from '../components/context';
-import { useRemote } from '../components/hooks';
+import { useCursorPager, useRemote } from '../components/hooks';
+import { Pager } from '../components/pager';
 import { Empty, ErrorState, RemoteView } from '../components/states';
 import { formatAgo, formatCount, formatDuration, formatTime } from '../logic/format';
 import { can } from '../logic/permissions';
@@ -184,7 +185,8 @@ function SealCard() {
 function FlowView({ correlationId }: { correlationId?: string }) {
   const { api } = useSession();
   const [value, setValue] = useState(correlationId ?? '');
-  const remote = useRemote(() => (correlationId ? flowTrail(api, correlationId) : Promise.resolve(undefined)), [api, correlationId]);
+  const pager = useCursorPager(correlationId ?? '');
+  const remote = useRemote(() => (correlationId ? flowTrail(api, correlationId, pager.cursor) : Promise.resolve(undefined)), [api, correlationId, pager.cursor]);
   return (
     <section class="card" aria-labelledby="flow-title">
       <h2 id="flow-title">Follow one flow</h2>
@@ -212,26 +214,29 @@ function FlowView({ correlationId }: { correlationId?: string }) {
             !trail || trail.steps.length === 0 ? (
               <Empty title={`No event carries correlation id ${correlationId}`} />
             ) : (
-              <ol class="timeline">
-                {trail.steps.map((step) => {
-                  const gap = step.gap ?? (step.sincePreviousMs ?? 0) > GAP_MS;
-                  return (
-                    <li key={step.eventId} class={`timeline-item${gap ? ' gap' : ''}`}>
-                      {gap ? <p class="badge sev-warning gap-note">{formatDuration((step.sincePreviousMs ?? 0) / 1000)} after the previous step</p> : null}
-                      <strong>{step.type ?? 'event'}</strong> from {step.source ?? '?'}
-                      {step.subject ? (
-                        <>
-                          {' '}
-                          on <a href={href('entity', [step.subject.type, step.subject.id])}>{`${step.subject.type} ${step.subject.id}`}</a>
-                        </>
-                      ) : null}
-                      <div class="muted">
-                        recorded {formatTime(step.recordedAt)} · event {step.eventId}
-                      </div>
-                    </li>
-                  );
-                })}
-              </ol>
+              <>
+                <ol class="timeline">
+                  {trail.steps.map((step) => {
+                    const gap = step.gap ?? (step.sincePreviousMs ?? 0) > GAP_MS;
+                    return (
+                      <li key={step.eventId} class={`timeline-item${gap ? ' gap' : ''}`}>
+                        {gap ? <p class="badge sev-warning gap-note">{formatDuration((step.sincePreviousMs ?? 0) / 1000)} after the previous step</p> : null}
+                        <strong>{step.type ?? 'event'}</strong> from {step.source ?? '?'}
+                        {step.subject ? (
+                          <>
+                            {' '}
+                            on <a href={href('entity', [step.subject.type, step.subject.id])}>{`${step.subject.type} ${step.subject.id}`}</a>
+                          </>
+                        ) : null}
+                        <div class="muted">
+                          recorded {formatTime(step.recordedAt)} · event {step.eventId}
+                        </div>
+                      </li>
+                    );
+                  })}
+                </ol>
+                <Pager label="Flow steps" page={pager.page} hasNext={!!trail.nextCursor} onNext={() => trail.nextCursor && pager.next(trail.nextCursor)} onPrevious={pager.previous} />
+              </>
             )
           }
         </RemoteView>
