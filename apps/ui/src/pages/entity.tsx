@@ -4,6 +4,7 @@ import { ApiError } from '../api/http';
 import { compareEntity } from '../api/reconciliation';
 import { entityStream, HUB_SOURCE, stream, type StoredEvent } from '../api/streams';
 import { useSession } from '../components/context';
+import { TableHead } from '../components/table-head';
 import { useCursorPager, useRemote } from '../components/hooks';
 import { Pager } from '../components/pager';
 import { Empty, ErrorState, Loading, RemoteView } from '../components/states';
@@ -92,15 +93,7 @@ function EntityList({ type, status }: { type: string; status: string }) {
           ) : (
             <>
               <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Id</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Sources</th>
-                    <th scope="col">Sources agree?</th>
-                    <th scope="col">Last event</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Id', 'Status', 'Sources', 'Sources agree?', 'Last event']} />
                 <tbody>
                   {page.items.map((view) => {
                     const disagreements = compareSources(view).disagreements;
@@ -277,13 +270,7 @@ function ReconciliationVerdict({ type, id }: { type: string; id: string }) {
     <section class="card" aria-labelledby="verdict-title">
       <h2 id="verdict-title">Reconciliation verdict: {data.verdict}</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Verdict</th>
-            <th scope="col">Values</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Field', 'Verdict', 'Values']} />
         <tbody>
           {data.fields.map((f) => (
             <tr key={f.field} class={f.verdict === 'mismatch' || f.verdict === 'unmapped' ? 'row-disagree' : ''}>
@@ -314,16 +301,7 @@ function SyncStatus({ type, id }: { type: string; id: string }) {
             <Empty title="No source has reported this entity" />
           ) : (
             <table data-testid="sync-table">
-              <thead>
-                <tr>
-                  <th scope="col">Source</th>
-                  <th scope="col">Last reported</th>
-                  <th scope="col">Last event</th>
-                  <th scope="col" class="num">Events</th>
-                  <th scope="col" class="num">Stale</th>
-                  <th scope="col">In quarantine</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Source', 'Last reported', 'Last event', '#Events', '#Stale', 'In quarantine']} />
               <tbody>
                 {sources.map((s) => (
                   <tr key={s.source} class={s.quarantined > 0 ? 'row-sev-warning' : ''}>
@@ -505,13 +483,7 @@ function Diff({ title, changes }: { title: string; changes: readonly FieldChange
   return (
     <table class="diff">
       <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Field</th>
-          <th scope="col">Before</th>
-          <th scope="col">After</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Field', 'Before', 'After']} />
       <tbody>
         {changes.map((c) => (
           <tr key={c.path} class={`change-${c.kind}`}>

@@ -6,6 +6,7 @@ import { stuckFlows } from '../api/flows';
 import { HUB_SOURCE } from '../api/streams';
 import { hubStatus, quarantineGrowth, type Severity } from '../api/status';
 import { useSession } from '../components/context';
+import { TableHead } from '../components/table-head';
 import { useRemote } from '../components/hooks';
 import { LineChart, seriesColour } from '../components/line-chart';
 import { SeverityBadge } from '../components/severity';
@@ -82,15 +83,7 @@ function IngestionCard() {
               )}
               <table data-testid="ingestion-table">
                 <caption class="visually-hidden">Events by source since the hub started</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Source</th>
-                    <th scope="col" class="num">Now</th>
-                    <th scope="col" class="num">Received</th>
-                    <th scope="col" class="num">Stored</th>
-                    <th scope="col" class="num">Refused</th>
-                  </tr>
-                </thead>
+                <TableHead columns={['Source', '#Now', '#Received', '#Stored', '#Refused']} />
                 <tbody>
                   {sources.map((source, i) => (
                     <tr key={source}>
@@ -136,14 +129,7 @@ function ProjectionsCard() {
             <Empty title="No projections run in this hub" />
           ) : (
             <table data-testid="projections-table">
-              <thead>
-                <tr>
-                  <th scope="col">Projection</th>
-                  <th scope="col">State</th>
-                  <th scope="col" class="num">Behind</th>
-                  <th scope="col" class="num">Lag</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Projection', 'State', '#Behind', '#Lag']} />
               <tbody>
                 {list.map((p) => (
                   <tr key={p.name} class={`row-sev-${projectionSeverity(p)}`}>

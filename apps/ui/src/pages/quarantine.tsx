@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError } from '../api/http';
 import { listQuarantine, quarantineEntry, replayOne, replaySelected, type QuarantineEntry, type QuarantineFilter, type ReplayReport } from '../api/quarantine';
 import { useSession } from '../components/context';
+import { TableHead } from '../components/table-head';
 import { useCursorPager, useRemote } from '../components/hooks';
 import { JsonView } from '../components/json-view';
 import { Pager } from '../components/pager';
@@ -223,14 +224,7 @@ function ReplayResults({ title, reports, onClose }: { title: string; reports: re
     <section class="card results" aria-labelledby="results-title" role="status" data-testid="replay-results">
       <h2 id="results-title">{title}</h2>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Entry</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">Entry is now</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Entry', 'Outcome', 'Entry is now', 'Details']} />
         <tbody>
           {reports.map((r) => (
             <tr key={r.quarantineId} class={r.status === 'resolved' ? 'row-sev-ok' : 'row-sev-critical'}>
