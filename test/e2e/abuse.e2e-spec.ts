@@ -121,6 +121,8 @@ describe('bad input and abuse on every route', () => {
         const response = await hub.inject({ method: 'GET', url: `${concrete(route.url)}?${query}` });
         expect(response.body).not.toContain('key_hash');
         if (route.url === '/v1/quarantine' || route.url === '/v1/streams/:stream' || route.url === '/v1/events/:id') expectRefused(route, response, `SQL ${value}`);
+        // The dashboard's static files answer 503 "not built" until `npm run build:ui` ran (npm test does not build it).
+        else if (route.url.startsWith('/ui')) expect([200, 404, 503]).toContain(response.statusCode);
         else expect(response.statusCode).toBeLessThan(500);
       }
     }

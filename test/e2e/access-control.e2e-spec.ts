@@ -93,6 +93,9 @@ describe('access control on every route', () => {
       'POST /v1/keys': ['admin'],
       'POST /v1/keys/:id/revoke': ['admin'],
       'GET /health': 'public',
+      'GET /v1/whoami': ['connector', 'analyst', 'auditor', 'admin'],
+      'GET /ui': 'public',
+      'GET /ui/*': 'public',
     };
     const actual = Object.fromEntries(
       routes.filter((r) => `${r.method} ${r.url}` in pinned).map((r) => [`${r.method} ${r.url}`, r.access?.kind === 'roles' ? [...r.access.roles].sort() : r.access?.kind]),

@@ -19,6 +19,7 @@ import { QuarantineController } from './quarantine/quarantine.controller';
 import { QuarantineReplayer } from './quarantine/quarantine-replayer';
 import { parseRoles, type HubRole } from './roles/hub-roles';
 import { StorageModule, type HubRuntime } from './storage/storage.module';
+import { UiModule } from './ui/ui.module';
 
 /** What each role adds to a process (CONCORD_ROLES); health is always served. */
 const ROLE_PARTS: Record<HubRole, { controllers: Type[]; providers: Provider[] }> = {
@@ -47,6 +48,7 @@ export class HubModule {
         ...(roles.includes('ingest') ? [WebhooksModule.forRoot(config, runtime.env)] : []),
         ...(readsModels ? [ProjectionsModule.forRoot(config)] : []),
         ...(roles.includes('api') ? [AuditTrailModule.forRoot(config)] : []),
+        UiModule.forRoot(config),
       ],
       controllers: [HealthController, ...roles.flatMap((role) => ROLE_PARTS[role].controllers)],
       providers: roles.flatMap((role) => ROLE_PARTS[role].providers),

@@ -1,6 +1,7 @@
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import fastifyStatic from '@fastify/static';
 import { randomUUID } from 'node:crypto';
 import { ApiKeys } from '@concord/access';
 import type { ContractRegistry } from '@concord/contracts';
@@ -15,6 +16,7 @@ import { CONTRACT_REGISTRY, type HubRuntime } from './storage/storage.module';
 import { createHubLogger, NestPinoLogger } from './logging/hub-logger';
 import { HubMetrics } from './operations/hub-metrics';
 import { installRequestTelemetry } from './operations/request-telemetry';
+import { UI_BUNDLE, type UiBundle } from './ui/ui-bundle';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -39,6 +41,8 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
   installRouteAccess(app.getHttpAdapter().getInstance(), app.get(ApiKeys), app.get(RouteCatalog));
   installRequestTelemetry(app.getHttpAdapter().getInstance(), app.get(HubMetrics), logger);
   installJsonBodyParser(app.getHttpAdapter().getInstance());
+  // Only `reply.sendFile` for the dashboard's controller: its routes stay in Nest's router, with @Public.
+  await app.register(fastifyStatic, { root: app.get<UiBundle>(UI_BUNDLE).dir, serve: false, dotfiles: 'deny', suppressWarning: true });
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new StoreUnavailableFilter());
   app.enableShutdownHooks();

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   new Logger('Concord').log(
-    `hub listening on http://${shownHost}:${port} (API /v1, OpenAPI /docs, health /health); ${describeEventLog(config)}; roles ${config.CONCORD_ROLES}; read models in ${config.CONCORD_READ_MODELS === 'postgres' ? `PostgreSQL schema ${config.CONCORD_POSTGRES_SCHEMA}` : 'SQLite'}`,
+    `hub listening on http://${shownHost}:${port} (API /v1, dashboard /ui, OpenAPI /docs, health /health); ${describeEventLog(config)}; roles ${config.CONCORD_ROLES}; read models in ${config.CONCORD_READ_MODELS === 'postgres' ? `PostgreSQL schema ${config.CONCORD_POSTGRES_SCHEMA}` : 'SQLite'}`,
   );
 }
 

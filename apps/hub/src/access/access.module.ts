@@ -9,6 +9,7 @@ import { KeysController } from './keys.controller';
 import { RateLimitGuard } from './rate-limit.guard';
 import { RateLimiter } from './rate-limiter';
 import { RouteCatalog } from './route-catalog';
+import { WhoamiController } from './whoami.controller';
 
 /**
  * API keys (hashed, in `access.db`), the global access and rate-limit guards,
@@ -16,7 +17,7 @@ import { RouteCatalog } from './route-catalog';
  */
 @Global()
 @Module({
-  controllers: [KeysController],
+  controllers: [KeysController, WhoamiController],
   providers: [
     {
       provide: API_KEY_STORE,

@@ -106,6 +106,10 @@ export class ConcordConfig {
   /** In the audit flow view, a pause longer than this between two steps is flagged as a gap (per request: ?gapMs=). */
   @Transform(toInt) @IsInt({ message: 'CONCORD_AUDIT_FLOW_GAP_MS must be an integer number of milliseconds' }) @Min(1) @Max(MAX_GAP_MS)
   CONCORD_AUDIT_FLOW_GAP_MS = 300_000;
+
+  /** The built dashboard served at /ui; empty: `dist/ui` beside the compiled hub. */
+  @IsString() @Length(0, 4096)
+  CONCORD_UI_DIR = '';
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');

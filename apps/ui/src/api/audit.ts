@@ -1,0 +1,69 @@
+import { segment, type Api } from './http';
+
+/**
+ * The audit API (issue 5). Seals follow the audit branch's controller
+ * (`GET/POST /v1/audit/seals`); verify-over-HTTP and the flow view are not
+ * built on any branch yet, so their shapes here are this dashboard's proposal:
+ * adapt this file alone when they land.
+ */
+export interface Seal {
+  readonly seq: number;
+  readonly position: number;
+  readonly digest?: string;
+  readonly sealedAt?: string;
+  readonly signature?: string;
+  readonly keyId?: string;
+}
+
+export interface SealsPage {
+  readonly seals: readonly Seal[];
+  readonly nextAfter?: number;
+  readonly sealer?: { readonly recordedUpTo?: number; readonly lag?: number; readonly sealEveryEvents?: number; readonly halted?: unknown };
+}
+
+/** Proposed: `GET /v1/audit/verify` (latest run) and `POST /v1/audit/verify` (start one). */
+export interface VerifyRun {
+  readonly state: 'idle' | 'running' | 'ok' | 'broken' | 'failed';
+  readonly checked?: number;
+  readonly total?: number;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** The first broken link when state is broken. */
+  readonly broken?: { readonly position?: number; readonly stream?: string; readonly revision?: number; readonly expected?: string; readonly found?: string; readonly message?: string };
+}
+
+/** Proposed: `GET /v1/audit/flows/:correlationId`, one flow across entities and systems, in order. */
+export interface FlowStep {
+  readonly step: number;
+  readonly eventId: string;
+  readonly type?: string;
+  readonly source?: string;
+  readonly subject?: { readonly type: string; readonly id: string };
+  readonly position?: number;
+  readonly recordedAt: string;
+  readonly occurredAt?: string;
+  readonly sincePreviousMs?: number | null;
+  /** Set by the hub when the time since the previous step is unusually long. */
+  readonly gap?: boolean;
+}
+
+export interface FlowTrail {
+  readonly correlationId: string;
+  readonly steps: readonly FlowStep[];
+  readonly nextCursor?: string;
+}
+
+/** The newest seals: the hub lists them oldest first, so ask from the end when it says where that is. */
+export function seals(api: Api, after = 0, limit = 20): Promise<SealsPage> {
+  return api.get<SealsPage>('/v1/audit/seals', { after, limit });
+}
+
+export const sealNow = (api: Api) => api.post<{ seal: Seal; created: boolean }>('/v1/audit/seals');
+
+export const verifyStatus = (api: Api) => api.get<VerifyRun>('/v1/audit/verify');
+
+export const startVerify = (api: Api) => api.post<VerifyRun>('/v1/audit/verify');
+
+export function flowTrail(api: Api, correlationId: string, cursor?: string): Promise<FlowTrail> {
+  return api.get<FlowTrail>(`/v1/audit/flows/${segment(correlationId)}`, { cursor, limit: 50 });
+}
