@@ -7,10 +7,15 @@ const moduleNameMapper = {
   '^@concord/([a-z-]+)$': '<rootDir>/libs/$1/src',
 };
 
+// @fastify/static (the /docs UI) requires content-disposition@3, which ships only as an ES module;
+// jest's CommonJS loader cannot require it, so that one package is compiled like our sources.
+const esmOnlyPackages = ['content-disposition'];
+
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, [`/node_modules/(${esmOnlyPackages.join('|')})/.+\\.js$`]: swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
 };

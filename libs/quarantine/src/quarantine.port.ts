@@ -2,7 +2,7 @@ import type { FieldError, RejectionReason } from '@concord/contracts';
 import type { Transport } from '@concord/event-store';
 
 /** Refusals that happen before an item is even a candidate event. */
-export type QuarantineReason = RejectionReason | 'malformed-json';
+export type QuarantineReason = RejectionReason | 'malformed-json' | 'unsupported-media-type';
 
 export type QuarantineStatus = 'open' | 'resolved';
 
