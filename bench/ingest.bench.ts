@@ -1,0 +1,149 @@
+/**
+ * Ingestion benchmark (not a test): `npm run bench:ingest [-- options]`.
+ *
+ * Starts the built hub as its own process on a fresh data directory
+ * (synchronous=FULL, WAL), drives it over HTTP from a separate load-generator
+ * process (undici, closed-loop clients), and prints events/s with p50/p99
+ * request latency. Every scenario runs several times; the medians are what
+ * `--write` records in bench/RESULTS.md together with the machine's facts.
+ *
+ * Options: --runs N (5) --duration S (10) --warmup S (2) --scenario batch|single|all
+ *          --no-build (use dist/ as it is) --write (update bench/RESULTS.md)
+ *          --profile DIR (the hub runs with --cpu-prof, profiles land in DIR)
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { LoadPlan, LoadReport } from './support/load-generator';
+import { machineFacts } from './support/machine';
+import { startHubProcess } from './support/hub-process';
+import { median } from './support/stats';
+
+interface Scenario {
+  readonly name: string;
+  readonly title: string;
+  readonly clients: number;
+  readonly eventsPerRequest: number;
+  readonly target: number;
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  { name: 'batch', title: 'batched: 100 events per request, 8 clients', clients: 8, eventsPerRequest: 100, target: 25_000 },
+  { name: 'single', title: 'single event per request, 64 clients', clients: 64, eventsPerRequest: 1, target: 8_000 },
+];
+
+const ROOT = resolve(__dirname, '..');
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1]! : fallback;
+}
+
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+
+function runGenerator(plan: LoadPlan): Promise<LoadReport> {
+  const child = fork(join(__dirname, 'support/load-generator.ts'), [], { execArgv: ['-r', '@swc-node/register'], stdio: 'inherit' });
+  return new Promise((resolvePromise, reject) => {
+    child.once('message', (report) => resolvePromise(report as LoadReport));
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`load generator exited with ${code}`))));
+    child.send(plan);
+  });
+}
+
+interface RunFigures extends LoadReport {
+  readonly stored: number;
+}
+
+async function runOnce(scenario: Scenario, run: number, settings: { warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
+  const nodeArgs = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=hub-${scenario.name}-${run}.cpuprofile`] : [];
+  const hub = await startHubProcess(ROOT, dataDir, { nodeArgs });
+  try {
+    const report = await runGenerator({
+      url: hub.url,
+      runId: `${scenario.name}-${run}`,
+      clients: scenario.clients,
+      eventsPerRequest: scenario.eventsPerRequest,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+    });
+    const health = (await (await fetch(`${hub.url}/health`)).json()) as { headPosition: number };
+    return { ...report, stored: health.headPosition };
+  } finally {
+    await hub.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const format = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+async function main(): Promise<void> {
+  const runs = Number(option('runs', '5'));
+  const durationMs = Number(option('duration', '10')) * 1000;
+  const warmupMs = Number(option('warmup', '2')) * 1000;
+  const which = option('scenario', 'all');
+  const profileOption = option('profile', '');
+  const profileDir = profileOption ? resolve(profileOption) : undefined;
+  const scenarios = SCENARIOS.filter((s) => which === 'all' || s.name === which);
+  if (scenarios.length === 0) throw new Error(`unknown scenario ${which}`);
+
+  if (!flag('no-build')) {
+    console.log('building the hub (npm run build)…');
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  }
+  const facts = machineFacts(tmpdir());
+  console.log(`machine: ${facts.cores} cores (${facts.cpu}), ${facts.memory}, Node ${facts.node}, better-sqlite3 ${facts.betterSqlite3}, SQLite ${facts.sqlite}, disk ${facts.disk}`);
+
+  const summary: string[] = [];
+  let lossDetected = false;
+  for (const scenario of scenarios) {
+    console.log(`\n${scenario.title}: ${runs} runs of ${durationMs / 1000} s after ${warmupMs / 1000} s warm-up`);
+    const figures: RunFigures[] = [];
+    for (let run = 1; run <= runs; run++) {
+      const result = await runOnce(scenario, run, { warmupMs, durationMs, profileDir });
+      figures.push(result);
+      const lost = result.acknowledged - result.stored;
+      if (lost !== 0 || result.failures > 0) lossDetected = true;
+      console.log(
+        `  run ${run}: ${format(result.eventsPerSecond)} events/s, p50 ${format(result.p50Ms, 1)} ms, p99 ${format(result.p99Ms, 1)} ms ` +
+          `(${format(result.requests)} requests; acknowledged ${format(result.acknowledged)}, stored ${format(result.stored)}, failed requests ${result.failures})`,
+      );
+    }
+    const eps = median(figures.map((f) => f.eventsPerSecond));
+    const line = `| ${scenario.title} | ${format(eps)} | ${format(median(figures.map((f) => f.p50Ms)), 1)} | ${format(median(figures.map((f) => f.p99Ms)), 1)} | ${format(scenario.target)} | ${eps >= scenario.target ? 'met' : 'not met'} | ${figures.map((f) => format(f.eventsPerSecond)).join(', ')} |`;
+    summary.push(line);
+    console.log(`  median: ${format(eps)} events/s (target ${format(scenario.target)}: ${eps >= scenario.target ? 'met' : 'NOT met'})`);
+  }
+
+  const table = [
+    `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:ingest\` (${runs} runs × ${durationMs / 1000} s after ${warmupMs / 1000} s warm-up, each run on a fresh data directory, synchronous=FULL, WAL).`,
+    '',
+    `Machine: ${facts.cores} cores (${facts.cpu}), ${facts.memory} RAM, Node ${facts.node}, better-sqlite3 ${facts.betterSqlite3}, SQLite ${facts.sqlite}, disk ${facts.disk}.`,
+    '',
+    '| Scenario | events/s (median) | p50 ms | p99 ms | target events/s | target | events/s of each run |',
+    '|---|---:|---:|---:|---:|---|---|',
+    ...summary,
+  ].join('\n');
+  console.log(`\n${table}\n`);
+  if (lossDetected) console.error('WARNING: acknowledged and stored counts differ, or requests failed: see the runs above');
+
+  if (flag('write')) {
+    const file = join(__dirname, 'RESULTS.md');
+    const begin = '<!-- bench:ingest:begin -->';
+    const end = '<!-- bench:ingest:end -->';
+    const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
+    const block = `${begin}\n${table}\n${end}`;
+    const next = existing.includes(begin)
+      ? existing.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block)
+      : `${existing.trimEnd()}\n\n## Ingestion (\`npm run bench:ingest\`)\n\n${block}\n`;
+    writeFileSync(file, next);
+    console.log(`recorded in ${file}`);
+  }
+  if (lossDetected) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

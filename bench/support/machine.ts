@@ -1,0 +1,43 @@
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+export interface MachineFacts {
+  readonly cores: number;
+  readonly cpu: string;
+  readonly memory: string;
+  readonly node: string;
+  readonly betterSqlite3: string;
+  readonly sqlite: string;
+  readonly disk: string;
+}
+
+function run(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** What a reader needs to compare figures between machines. */
+export function machineFacts(dataDir: string): MachineFacts {
+  const db = new Database(':memory:');
+  const sqlite = (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+  db.close();
+  // `df` names the filesystem the benchmark's data directory sits on; lsblk says whether it spins.
+  const [device = '?', fsType = '?'] = run('df', ['--output=source,fstype', dataDir]).split('\n')[1]?.trim().split(/\s+/) ?? [];
+  const name = device.replace(/^\/dev\//, '').replace(/\d+$/, '');
+  const rotational = run('lsblk', ['-dno', 'ROTA', `/dev/${name}`]);
+  const kind = rotational === '0' ? 'SSD/NVMe' : rotational === '1' ? 'reported rotational (virtual disk)' : 'unknown';
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    betterSqlite3: (require('better-sqlite3/package.json') as { version: string }).version,
+    sqlite,
+    disk: `${device} (${fsType}, ${kind})`,
+  };
+}
