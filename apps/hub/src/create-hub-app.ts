@@ -35,7 +35,6 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
   installJsonBodyParser(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new StoreUnavailableFilter());
-  app.enableShutdownHooks();
   mountOpenApi(app, app.get<ContractRegistry>(CONTRACT_REGISTRY));
   app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
