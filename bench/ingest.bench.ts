@@ -57,7 +57,8 @@ interface RunFigures extends LoadReport {
 
 async function runOnce(scenario: Scenario, run: number, settings: { warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
-  const nodeArgs = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.profileDir}`, `--cpu-prof-name=hub-${scenario.name}-${run}.cpuprofile`] : [];
+  // One folder per run: Node names each thread's profile itself (main thread and log writer thread).
+  const nodeArgs = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, `${scenario.name}-${run}`)}`] : [];
   const hub = await startHubProcess(ROOT, dataDir, { nodeArgs });
   try {
     const report = await runGenerator({

@@ -11,7 +11,9 @@ function toInt({ value }: { value: unknown }): unknown {
  * in a setting's name would otherwise be silently ignored.
  */
 export class ConcordConfig {
-  @Transform(toInt) @IsInt({ message: 'PORT must be an integer' }) @Min(0) @Max(65535)
+  // The type check is listed last so it runs first (decorators apply bottom-up); with
+  // stopAtFirstError a word gets "must be an integer", not a range complaint.
+  @Transform(toInt) @Min(0) @Max(65535) @IsInt({ message: 'PORT must be an integer' })
   PORT = 3000;
 
   @IsString() @Length(1, 255)
@@ -28,7 +30,7 @@ export class ConcordConfig {
   })
   CONCORD_LOG_LEVEL = 'log';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  @IsOptional() @Transform(toInt) @Min(1) @Max(10_000) @IsInt()
   CONCORD_MAX_EVENTS_PER_COMMIT = 5000;
 }
 
@@ -47,7 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConcordConfig 
     if (value !== undefined && value !== '') provided[key] = value;
   }
   const config = plainToInstance(ConcordConfig, provided);
-  const problems = validateSync(config).flatMap((error) =>
+  const problems = validateSync(config, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(env[error.property])}: ${message}`),
   );
   const unknown = Object.keys(env).filter((key) => key.startsWith('CONCORD_') && !KNOWN_KEYS.has(key) && !EXTERNAL_KEYS.has(key));
