@@ -13,7 +13,7 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LoadPlan, LoadReport } from './support/load-generator';
 import { machineFacts } from './support/machine';
@@ -42,10 +42,36 @@ function option(name: string, fallback: string): string {
 
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
-function runGenerator(plan: LoadPlan): Promise<LoadReport> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface CpuWindow {
+  readonly hub: number;
+  readonly generator: number;
+}
+
+/** Runs the load generator; measures the CPU both processes use during the measured window. */
+function runGenerator(plan: LoadPlan, hubPid: number | undefined): Promise<LoadReport & { cpu: CpuWindow }> {
   const child = fork(join(__dirname, 'support/load-generator.ts'), [], { execArgv: ['-r', '@swc-node/register'], stdio: 'inherit' });
+  let start: CpuWindow | undefined;
+  const timer = setTimeout(() => {
+    start = { hub: cpuSecondsOf(hubPid), generator: cpuSecondsOf(child.pid) };
+  }, plan.warmupMs);
   return new Promise((resolvePromise, reject) => {
-    child.once('message', (report) => resolvePromise(report as LoadReport));
+    child.once('message', (report) => {
+      clearTimeout(timer);
+      const end = { hub: cpuSecondsOf(hubPid), generator: cpuSecondsOf(child.pid) };
+      const cpu = start ? { hub: end.hub - start.hub, generator: end.generator - start.generator } : { hub: Number.NaN, generator: Number.NaN };
+      resolvePromise({ ...(report as LoadReport), cpu });
+    });
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`load generator exited with ${code}`))));
     child.send(plan);
   });
@@ -53,6 +79,9 @@ function runGenerator(plan: LoadPlan): Promise<LoadReport> {
 
 interface RunFigures extends LoadReport {
   readonly stored: number;
+  readonly cpu: CpuWindow;
+  /** The machine's 1-minute load average at the end of the run (other work on a shared machine skews figures). */
+  readonly load: number;
 }
 
 async function runOnce(scenario: Scenario, run: number, settings: { warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
@@ -61,21 +90,26 @@ async function runOnce(scenario: Scenario, run: number, settings: { warmupMs: nu
   const nodeArgs = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, `${scenario.name}-${run}`)}`] : [];
   const hub = await startHubProcess(ROOT, dataDir, { nodeArgs });
   try {
-    const report = await runGenerator({
-      url: hub.url,
-      runId: `${scenario.name}-${run}`,
-      clients: scenario.clients,
-      eventsPerRequest: scenario.eventsPerRequest,
-      warmupMs: settings.warmupMs,
-      durationMs: settings.durationMs,
-    });
+    const report = await runGenerator(
+      {
+        url: hub.url,
+        runId: `${scenario.name}-${run}`,
+        clients: scenario.clients,
+        eventsPerRequest: scenario.eventsPerRequest,
+        warmupMs: settings.warmupMs,
+        durationMs: settings.durationMs,
+      },
+      hub.process.pid,
+    );
     const health = (await (await fetch(`${hub.url}/health`)).json()) as { headPosition: number };
-    return { ...report, stored: health.headPosition };
+    return { ...report, stored: health.headPosition, load: loadavg()[0]! };
   } finally {
     await hub.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+const cpuMicros = (seconds: number, events: number): number => (seconds / events) * 1e6;
 
 const format = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -108,11 +142,14 @@ async function main(): Promise<void> {
       if (lost !== 0 || result.failures > 0) lossDetected = true;
       console.log(
         `  run ${run}: ${format(result.eventsPerSecond)} events/s, p50 ${format(result.p50Ms, 1)} ms, p99 ${format(result.p99Ms, 1)} ms ` +
-          `(${format(result.requests)} requests; acknowledged ${format(result.acknowledged)}, stored ${format(result.stored)}, failed requests ${result.failures})`,
+          `(${format(result.requests)} requests; acknowledged ${format(result.acknowledged)}, stored ${format(result.stored)}, failed requests ${result.failures}; ` +
+          `CPU per event: hub ${format(cpuMicros(result.cpu.hub, result.events))} µs, load generator ${format(cpuMicros(result.cpu.generator, result.events))} µs; load average ${result.load.toFixed(1)})`,
       );
     }
     const eps = median(figures.map((f) => f.eventsPerSecond));
-    const line = `| ${scenario.title} | ${format(eps)} | ${format(median(figures.map((f) => f.p50Ms)), 1)} | ${format(median(figures.map((f) => f.p99Ms)), 1)} | ${format(scenario.target)} | ${eps >= scenario.target ? 'met' : 'not met'} | ${figures.map((f) => format(f.eventsPerSecond)).join(', ')} |`;
+    const hubCpu = median(figures.map((f) => cpuMicros(f.cpu.hub, f.events)));
+    const load = median(figures.map((f) => f.load));
+    const line = `| ${scenario.title} | ${format(eps)} | ${format(median(figures.map((f) => f.p50Ms)), 1)} | ${format(median(figures.map((f) => f.p99Ms)), 1)} | ${format(hubCpu)} | ${load.toFixed(1)} | ${format(scenario.target)} | ${eps >= scenario.target ? 'met' : 'not met'} | ${figures.map((f) => format(f.eventsPerSecond)).join(', ')} |`;
     summary.push(line);
     console.log(`  median: ${format(eps)} events/s (target ${format(scenario.target)}: ${eps >= scenario.target ? 'met' : 'NOT met'})`);
   }
@@ -122,8 +159,8 @@ async function main(): Promise<void> {
     '',
     `Machine: ${facts.cores} cores (${facts.cpu}), ${facts.memory} RAM, Node ${facts.node}, better-sqlite3 ${facts.betterSqlite3}, SQLite ${facts.sqlite}, disk ${facts.disk}.`,
     '',
-    '| Scenario | events/s (median) | p50 ms | p99 ms | target events/s | target | events/s of each run |',
-    '|---|---:|---:|---:|---:|---|---|',
+    '| Scenario | events/s (median) | p50 ms | p99 ms | hub CPU µs/event | load avg | target events/s | target | events/s of each run |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
     ...summary,
   ].join('\n');
   console.log(`\n${table}\n`);

@@ -13,6 +13,20 @@ class OrderStatusChangedV2 {
   note?: string;
 }
 
+/** Registering v2 is these few lines: the schema class above and its upcaster from v1. */
+function registerV2(hub: HubUnderTest): void {
+  hub.app.get<ContractRegistry>(CONTRACT_REGISTRY).register(
+    defineContract({
+      type: 'order.status-changed',
+      version: 2,
+      subjectType: 'order',
+      schema: OrderStatusChangedV2,
+      description: "An order's status changed in a source system (v2: state and note).",
+      upcastFrom: ({ status, reason }) => ({ state: String(status), ...(reason === undefined ? {} : { note: String(reason) }) }),
+    }),
+  );
+}
+
 describe('a new contract version with an upcaster (through the real app)', () => {
   let hub: HubUnderTest;
 
@@ -28,17 +42,7 @@ describe('a new contract version with an upcaster (through the real app)', () =>
     const v1 = statusChanged('sc-1', 'SO-1', 'SHIPPED', { data: { status: 'SHIPPED', reason: 'left the warehouse' } });
     expect((await hub.post('/v1/events', v1)).body.results[0].status).toBe('appended');
 
-    // Registering v2 is these few lines: the schema class above and its upcaster from v1.
-    hub.app.get<ContractRegistry>(CONTRACT_REGISTRY).register(
-      defineContract({
-        type: 'order.status-changed',
-        version: 2,
-        subjectType: 'order',
-        schema: OrderStatusChangedV2,
-        description: "An order's status changed in a source system (v2: state and note).",
-        upcastFrom: ({ status, reason }) => ({ state: String(status), ...(reason === undefined ? {} : { note: String(reason) }) }),
-      }),
-    );
+    registerV2(hub);
 
     const latest = await hub.get('/v1/events/sc-1');
     expect(latest.status).toBe(200);
@@ -57,16 +61,7 @@ describe('a new contract version with an upcaster (through the real app)', () =>
   });
 
   it('accepts v2 events, still accepts v1, and validates each against its own version', async () => {
-    hub.app.get<ContractRegistry>(CONTRACT_REGISTRY).register(
-      defineContract({
-        type: 'order.status-changed',
-        version: 2,
-        subjectType: 'order',
-        schema: OrderStatusChangedV2,
-        description: 'v2',
-        upcastFrom: ({ status }) => ({ state: String(status) }),
-      }),
-    );
+    registerV2(hub);
     const response = await hub.post('/v1/events', {
       events: [
         statusChanged('v2-ok', 'SO-2', 'x', { schemaVersion: 2, data: { state: 'DONE', note: 'n' } }),

@@ -36,8 +36,9 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new StoreUnavailableFilter());
   mountOpenApi(app, app.get<ContractRegistry>(CONTRACT_REGISTRY));
-  app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
+  app.getHttpAdapter().getInstance().addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   Logger.flush();
   return app;

@@ -13,17 +13,10 @@ export interface JsonShapeProblem {
   readonly message: string;
 }
 
-/** A container still to visit; the path is rebuilt from parents only when a problem is found. */
-interface Pending {
-  readonly value: object;
-  readonly depth: number;
-  readonly parent: Pending | undefined;
-  readonly key: string | number | undefined;
-}
-
-function pathOf(node: Pending | undefined, lastKey?: string): string {
+/** The path of a container, rebuilt from parent links only when a problem is found. */
+function pathOf(index: number, parents: readonly number[], keys: ReadonlyArray<string | number | undefined>, lastKey?: string): string {
   const parts: Array<string | number> = lastKey === undefined ? [] : [lastKey];
-  for (let at = node; at && at.key !== undefined; at = at.parent) parts.push(at.key);
+  for (let at = index; at >= 0 && keys[at] !== undefined; at = parents[at]!) parts.push(keys[at]!);
   let path = '';
   for (let i = parts.length - 1; i >= 0; i--) {
     const part = parts[i]!;
@@ -35,33 +28,45 @@ function pathOf(node: Pending | undefined, lastKey?: string): string {
 /**
  * Walks a parsed JSON document iteratively (no recursion, so a 10,000-deep
  * document cannot exhaust the stack) and reports the first unsafe spot: a key
- * from FORBIDDEN_KEYS, or a container nested `maxDepth` levels deep.
+ * from FORBIDDEN_KEYS, or a container nested `maxDepth` levels deep. It runs
+ * on every event, so containers are kept in flat arrays (no object per node).
  */
 export function findJsonShapeProblem(document: unknown, maxDepth = MAX_JSON_DEPTH): JsonShapeProblem | undefined {
   if (document === null || typeof document !== 'object') return undefined;
-  const pending: Pending[] = [{ value: document, depth: 0, parent: undefined, key: undefined }];
-  while (pending.length > 0) {
-    const node = pending.pop()!;
-    if (node.depth >= maxDepth) {
-      const path = pathOf(node) || '(root)';
+  // Every container seen: its value, depth, parent index and key in the parent. `stack` holds indexes still to visit.
+  const values: object[] = [document];
+  const depths: number[] = [0];
+  const parents: number[] = [-1];
+  const keys: Array<string | number | undefined> = [undefined];
+  const stack: number[] = [0];
+  const visit = (value: unknown, depth: number, parent: number, key: string | number): void => {
+    if (value === null || typeof value !== 'object') return;
+    stack.push(values.length);
+    values.push(value);
+    depths.push(depth);
+    parents.push(parent);
+    keys.push(key);
+  };
+  while (stack.length > 0) {
+    const index = stack.pop()!;
+    const value = values[index]!;
+    const depth = depths[index]!;
+    if (depth >= maxDepth) {
+      const path = pathOf(index, parents, keys) || '(root)';
       return { kind: 'too-deep', path, message: `document nests deeper than ${maxDepth} levels at ${path}` };
     }
-    if (Array.isArray(node.value)) {
-      const items = node.value as unknown[];
-      for (let index = 0; index < items.length; index++) {
-        const item = items[index];
-        if (item !== null && typeof item === 'object') pending.push({ value: item, depth: node.depth + 1, parent: node, key: index });
-      }
+    if (Array.isArray(value)) {
+      const items = value as unknown[];
+      for (let i = 0; i < items.length; i++) visit(items[i], depth + 1, index, i);
       continue;
     }
-    const record = node.value as Record<string, unknown>;
+    const record = value as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       if (FORBIDDEN_KEYS.has(key)) {
-        const path = pathOf(node, key);
+        const path = pathOf(index, parents, keys, key);
         return { kind: 'forbidden-key', path, message: `the key "${key}" is not allowed (at ${path})` };
       }
-      const child = record[key];
-      if (child !== null && typeof child === 'object') pending.push({ value: child, depth: node.depth + 1, parent: node, key });
+      visit(record[key], depth + 1, index, key);
     }
   }
   return undefined;

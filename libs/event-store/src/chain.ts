@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '@concord/common';
 import { ENVELOPE_FIELDS, type EventEnvelope } from '@concord/contracts';
 import type { StoredEvent, Transport } from './event-store.port';
 
-import { hashWithRevision, type HashedText } from './chain-hash';
+import { hashWithRevision, sha256Hex, type HashedText } from './chain-hash';
 
 export { GENESIS_HASH, hashWithRevision, type HashedText } from './chain-hash';
 
@@ -44,7 +43,7 @@ function joinMembers(keys: readonly string[], members: Record<string, string>): 
 }
 
 function digestOf(members: Record<string, string>): string {
-  return createHash('sha256').update(`{${joinMembers(ENVELOPE_KEYS, members)}}`).digest('hex');
+  return sha256Hex(`{${joinMembers(ENVELOPE_KEYS, members)}}`);
 }
 
 const KEYS_BEFORE_REVISION = HASHED_KEYS.slice(0, HASHED_KEYS.indexOf('revision'));
