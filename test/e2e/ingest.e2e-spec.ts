@@ -1,4 +1,4 @@
-import { chainHash, EVENT_STORE, GENESIS_HASH, type EventStore } from '@concord/event-store';
+import { chainHash, EVENT_STORE, GENESIS_HASH, type EventStore, type SqliteEventStore } from '@concord/event-store';
 import { orderCreated, startHub, statusChanged, type HubUnderTest } from './support/hub';
 
 /** The one result of a single-event POST, asserting the request itself was answered 200. */
@@ -507,6 +507,34 @@ describe('POST /v1/events (through the real Fastify app)', () => {
   });
 
   describe('when the event log cannot write', () => {
+    it('answers 503 while commits fail, acknowledges nothing, and recovers by itself', async () => {
+      await publishOne(hub, orderCreated('ok-before'));
+      // Every insert now fails inside the writer's transaction, as a full or failing disk would make it.
+      const db = hub.app.get<SqliteEventStore>(EVENT_STORE).db;
+      db.exec("CREATE TRIGGER simulated_failure BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'simulated I/O failure'); END");
+
+      const batch = await hub.post('/v1/events', { events: [statusChanged('f-1', 'SO-1001', 'A'), statusChanged('f-2', 'SO-1001', 'B'), { id: 'f-bad' }] });
+      expect(batch.status).toBe(503);
+      expect(batch.headers['retry-after']).toBe('5');
+      expect(batch.body).toMatchObject({ statusCode: 503, message: expect.stringContaining('simulated I/O failure') });
+      expect(batch.body).not.toHaveProperty('results');
+      const single = await hub.post('/v1/events', statusChanged('f-3', 'SO-1001', 'C'));
+      expect(single.status).toBe(503);
+      // A duplicate writes a receipt only; it is still answered (the event was acknowledged long ago).
+      expect((await publishOne(hub, orderCreated('ok-before'))).status).toBe('duplicate');
+
+      db.exec('DROP TRIGGER simulated_failure');
+      const retried = await hub.post('/v1/events', { events: [statusChanged('f-1', 'SO-1001', 'A'), statusChanged('f-2', 'SO-1001', 'B')] });
+      expect(retried.body.results.map((r: { status: string; position: number; revision: number }) => [r.status, r.position, r.revision])).toEqual([
+        ['appended', 2, 1],
+        ['appended', 3, 2],
+      ]);
+      const stream = await hub.get('/v1/streams/order-SO-1001');
+      expect(stream.body.events.map((e: { id: string }) => e.id)).toEqual(['ok-before', 'f-1', 'f-2']);
+      expect(stream.body.events[1].prevHash).toBe(stream.body.events[0].hash);
+    });
+
+
     it('answers 503 with Retry-After and acknowledges nothing', async () => {
       await publishOne(hub, orderCreated('before'));
       await hub.app.get<EventStore>(EVENT_STORE).close();
