@@ -10,6 +10,8 @@
  * Options: --runs N (5) --duration S (10) --warmup S (2) --scenario batch|single|all
  *          --no-build (use dist/ as it is) --write (update bench/RESULTS.md)
  *          --profile DIR (the hub runs with --cpu-prof, profiles land in DIR)
+ *          --baseline DIR (another built checkout, e.g. an older commit: its runs alternate
+ *          with this one's, so both meet the same conditions on a shared machine)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -84,11 +86,11 @@ interface RunFigures extends LoadReport {
   readonly load: number;
 }
 
-async function runOnce(scenario: Scenario, run: number, settings: { warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
+async function runOnce(scenario: Scenario, run: number, settings: { root: string; warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
   // One folder per run: Node names each thread's profile itself (main thread and log writer thread).
   const nodeArgs = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, `${scenario.name}-${run}`)}`] : [];
-  const hub = await startHubProcess(ROOT, dataDir, { nodeArgs });
+  const hub = await startHubProcess(settings.root, dataDir, { nodeArgs });
   try {
     const report = await runGenerator(
       {
@@ -113,6 +115,31 @@ const cpuMicros = (seconds: number, events: number): number => (seconds / events
 
 const format = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+function describeRun(result: RunFigures): string {
+  return (
+    `${format(result.eventsPerSecond)} events/s, p50 ${format(result.p50Ms, 1)} ms, p99 ${format(result.p99Ms, 1)} ms ` +
+    `(${format(result.requests)} requests; acknowledged ${format(result.acknowledged)}, stored ${format(result.stored)}, failed requests ${result.failures}; ` +
+    `CPU per event: hub ${format(cpuMicros(result.cpu.hub, result.events))} µs, load generator ${format(cpuMicros(result.cpu.generator, result.events))} µs; ` +
+    `load average ${result.load.toFixed(1)})`
+  );
+}
+
+function summaryRow(title: string, target: number, figures: readonly RunFigures[]): string {
+  const eps = median(figures.map((f) => f.eventsPerSecond));
+  const cells = [
+    title,
+    format(eps),
+    format(median(figures.map((f) => f.p50Ms)), 1),
+    format(median(figures.map((f) => f.p99Ms)), 1),
+    format(median(figures.map((f) => cpuMicros(f.cpu.hub, f.events)))),
+    median(figures.map((f) => f.load)).toFixed(1),
+    format(target),
+    eps >= target ? 'met' : 'not met',
+    figures.map((f) => format(f.eventsPerSecond)).join(', '),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
 async function main(): Promise<void> {
   const runs = Number(option('runs', '5'));
   const durationMs = Number(option('duration', '10')) * 1000;
@@ -130,28 +157,29 @@ async function main(): Promise<void> {
   const facts = machineFacts(tmpdir());
   console.log(`machine: ${facts.cores} cores (${facts.cpu}), ${facts.memory}, Node ${facts.node}, better-sqlite3 ${facts.betterSqlite3}, SQLite ${facts.sqlite}, disk ${facts.disk}`);
 
+  const baselineOption = option('baseline', '');
+  const builds = [{ label: '', root: ROOT }, ...(baselineOption ? [{ label: `baseline ${baselineOption}: `, root: resolve(baselineOption) }] : [])];
+
   const summary: string[] = [];
   let lossDetected = false;
   for (const scenario of scenarios) {
     console.log(`\n${scenario.title}: ${runs} runs of ${durationMs / 1000} s after ${warmupMs / 1000} s warm-up`);
-    const figures: RunFigures[] = [];
+    const figuresOf = new Map<string, RunFigures[]>(builds.map((b) => [b.label, []]));
     for (let run = 1; run <= runs; run++) {
-      const result = await runOnce(scenario, run, { warmupMs, durationMs, profileDir });
-      figures.push(result);
-      const lost = result.acknowledged - result.stored;
-      if (lost !== 0 || result.failures > 0) lossDetected = true;
-      console.log(
-        `  run ${run}: ${format(result.eventsPerSecond)} events/s, p50 ${format(result.p50Ms, 1)} ms, p99 ${format(result.p99Ms, 1)} ms ` +
-          `(${format(result.requests)} requests; acknowledged ${format(result.acknowledged)}, stored ${format(result.stored)}, failed requests ${result.failures}; ` +
-          `CPU per event: hub ${format(cpuMicros(result.cpu.hub, result.events))} µs, load generator ${format(cpuMicros(result.cpu.generator, result.events))} µs; load average ${result.load.toFixed(1)})`,
-      );
+      // Builds alternate run by run, so a compared pair meets the same conditions.
+      for (const build of builds) {
+        const result = await runOnce(scenario, run, { root: build.root, warmupMs, durationMs, profileDir });
+        figuresOf.get(build.label)!.push(result);
+        if (result.acknowledged !== result.stored || result.failures > 0) lossDetected = true;
+        console.log(`  ${build.label}run ${run}: ${describeRun(result)}`);
+      }
     }
-    const eps = median(figures.map((f) => f.eventsPerSecond));
-    const hubCpu = median(figures.map((f) => cpuMicros(f.cpu.hub, f.events)));
-    const load = median(figures.map((f) => f.load));
-    const line = `| ${scenario.title} | ${format(eps)} | ${format(median(figures.map((f) => f.p50Ms)), 1)} | ${format(median(figures.map((f) => f.p99Ms)), 1)} | ${format(hubCpu)} | ${load.toFixed(1)} | ${format(scenario.target)} | ${eps >= scenario.target ? 'met' : 'not met'} | ${figures.map((f) => format(f.eventsPerSecond)).join(', ')} |`;
-    summary.push(line);
-    console.log(`  median: ${format(eps)} events/s (target ${format(scenario.target)}: ${eps >= scenario.target ? 'met' : 'NOT met'})`);
+    for (const build of builds) {
+      const figures = figuresOf.get(build.label)!;
+      summary.push(summaryRow(`${build.label}${scenario.title}`, scenario.target, figures));
+      const eps = median(figures.map((f) => f.eventsPerSecond));
+      console.log(`  ${build.label}median: ${format(eps)} events/s (target ${format(scenario.target)}: ${eps >= scenario.target ? 'met' : 'NOT met'})`);
+    }
   }
 
   const table = [
