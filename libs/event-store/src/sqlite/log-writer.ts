@@ -24,7 +24,7 @@ class RequestRefused {
  * hash chain are all decided here, inside that transaction.
  */
 export class LogWriter {
-  private lastPosition: number;
+  private lastPosition = 0;
   private readonly statements;
 
   constructor(private readonly db: SqliteDatabase) {
@@ -36,18 +36,20 @@ export class LogWriter {
       receipt: db.prepare('INSERT INTO event_receipts (event_id, received_at, transport) VALUES (?, ?, ?)'),
       heartbeat: db.prepare('INSERT INTO store_heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at'),
     };
-    this.lastPosition = this.readHead();
   }
 
-  /** Commits every request in one transaction; each request succeeds or is refused on its own. Throws when the commit fails. */
+  /**
+   * Commits every request in one transaction; each request succeeds or is refused on its own. Throws when
+   * the commit fails. BEGIN IMMEDIATE takes the write lock first, and the head is read inside it, so
+   * another process writing the same file (a CLI, a second hub by mistake) cannot make positions collide.
+   */
   commit(requests: readonly PreparedRequest[]): AppendResult[] {
-    try {
-      return this.db.transaction(() => requests.map((request) => this.appendOne(request)))();
-    } catch (error) {
-      // Nothing of this group is on disk: forget the positions it had taken.
-      this.lastPosition = this.readHead();
-      throw error;
-    }
+    return this.db
+      .transaction(() => {
+        this.lastPosition = this.readHead();
+        return requests.map((request) => this.appendOne(request));
+      })
+      .immediate();
   }
 
   heartbeat(at: string): void {
