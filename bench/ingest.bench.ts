@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LoadPlan, LoadReport } from './support/load-generator';
-import { machineFacts } from './support/machine';
+import { cpuProbeMicros, machineFacts } from './support/machine';
 import { startHubProcess } from './support/hub-process';
 import { median } from './support/stats';
 
@@ -84,9 +84,12 @@ interface RunFigures extends LoadReport {
   readonly cpu: CpuWindow;
   /** The machine's 1-minute load average at the end of the run (other work on a shared machine skews figures). */
   readonly load: number;
+  /** cpuProbeMicros() just before the run: how slow the CPU was at the time. */
+  readonly probe: number;
 }
 
 async function runOnce(scenario: Scenario, run: number, settings: { root: string; warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
+  const probe = cpuProbeMicros();
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
   // One folder per run: Node names each thread's profile itself (main thread and log writer thread).
   const nodeArgs = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, `${scenario.name}-${run}`)}`] : [];
@@ -104,7 +107,7 @@ async function runOnce(scenario: Scenario, run: number, settings: { root: string
       hub.process.pid,
     );
     const health = (await (await fetch(`${hub.url}/health`)).json()) as { headPosition: number };
-    return { ...report, stored: health.headPosition, load: loadavg()[0]! };
+    return { ...report, stored: health.headPosition, load: loadavg()[0]!, probe };
   } finally {
     await hub.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -120,7 +123,7 @@ function describeRun(result: RunFigures): string {
     `${format(result.eventsPerSecond)} events/s, p50 ${format(result.p50Ms, 1)} ms, p99 ${format(result.p99Ms, 1)} ms ` +
     `(${format(result.requests)} requests; acknowledged ${format(result.acknowledged)}, stored ${format(result.stored)}, failed requests ${result.failures}; ` +
     `CPU per event: hub ${format(cpuMicros(result.cpu.hub, result.events))} µs, load generator ${format(cpuMicros(result.cpu.generator, result.events))} µs; ` +
-    `load average ${result.load.toFixed(1)})`
+    `load average ${result.load.toFixed(1)}, CPU probe ${result.probe.toFixed(1)} µs)`
   );
 }
 
@@ -133,6 +136,7 @@ function summaryRow(title: string, target: number, figures: readonly RunFigures[
     format(median(figures.map((f) => f.p99Ms)), 1),
     format(median(figures.map((f) => cpuMicros(f.cpu.hub, f.events)))),
     median(figures.map((f) => f.load)).toFixed(1),
+    median(figures.map((f) => f.probe)).toFixed(1),
     format(target),
     eps >= target ? 'met' : 'not met',
     figures.map((f) => format(f.eventsPerSecond)).join(', '),
@@ -185,10 +189,12 @@ async function main(): Promise<void> {
   const table = [
     `Measured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:ingest\` (${runs} runs × ${durationMs / 1000} s after ${warmupMs / 1000} s warm-up, each run on a fresh data directory, synchronous=FULL, WAL).`,
     '',
+    'CPU probe: µs per event to JSON.parse a 100-event batch just before each run (≈ 2 µs when this machine is quiet); a higher figure means the machine was shared and slower.',
+    '',
     `Machine: ${facts.cores} cores (${facts.cpu}), ${facts.memory} RAM, Node ${facts.node}, better-sqlite3 ${facts.betterSqlite3}, SQLite ${facts.sqlite}, disk ${facts.disk}.`,
     '',
-    '| Scenario | events/s (median) | p50 ms | p99 ms | hub CPU µs/event | load avg | target events/s | target | events/s of each run |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---|',
+    '| Scenario | events/s (median) | p50 ms | p99 ms | hub CPU µs/event | load avg | CPU probe µs | target events/s | target | events/s of each run |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
     ...summary,
   ].join('\n');
   console.log(`\n${table}\n`);
