@@ -12,6 +12,8 @@
  *          --profile DIR (the hub runs with --cpu-prof, profiles land in DIR)
  *          --baseline DIR (another built checkout, e.g. an older commit: its runs alternate
  *          with this one's, so both meet the same conditions on a shared machine)
+ *          --ceiling (also alternate runs against a bare node:http server that stores nothing:
+ *          what HTTP alone reaches on this machine at that moment)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LoadPlan, LoadReport } from './support/load-generator';
 import { cpuProbeMicros, machineFacts } from './support/machine';
-import { startHubProcess } from './support/hub-process';
+import { BARE_HTTP, startHubProcess } from './support/hub-process';
 import { median } from './support/stats';
 
 interface Scenario {
@@ -162,7 +164,11 @@ async function main(): Promise<void> {
   console.log(`machine: ${facts.cores} cores (${facts.cpu}), ${facts.memory}, Node ${facts.node}, better-sqlite3 ${facts.betterSqlite3}, SQLite ${facts.sqlite}, disk ${facts.disk}`);
 
   const baselineOption = option('baseline', '');
-  const builds = [{ label: '', root: ROOT }, ...(baselineOption ? [{ label: `baseline ${baselineOption}: `, root: resolve(baselineOption) }] : [])];
+  const builds = [
+    { label: '', root: ROOT },
+    ...(baselineOption ? [{ label: `baseline ${baselineOption}: `, root: resolve(baselineOption) }] : []),
+    ...(flag('ceiling') ? [{ label: 'ceiling (bare node:http, stores nothing): ', root: BARE_HTTP }] : []),
+  ];
 
   const summary: string[] = [];
   let lossDetected = false;

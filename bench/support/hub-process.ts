@@ -19,12 +19,19 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts the built hub (`dist/`) as its own process, so the load generator never shares its event loop. */
+/** The reference target instead of a hub: see bare-server.ts. */
+export const BARE_HTTP = 'bare-http';
+
+/**
+ * Starts the built hub (`dist/` under `root`) as its own process, so the load generator never shares
+ * its event loop; or, for `root` BARE_HTTP, the bare node:http reference server.
+ */
 export async function startHubProcess(root: string, dataDir: string, options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<RunningHub> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(root, 'dist/apps/hub/src/main.js')], {
-    cwd: root,
+  const entry = root === BARE_HTTP ? ['-r', '@swc-node/register', join(__dirname, 'bare-server.ts')] : [join(root, 'dist/apps/hub/src/main.js')];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
+    cwd: root === BARE_HTTP ? process.cwd() : root,
     env: {
       ...process.env,
       PORT: String(port),

@@ -61,7 +61,8 @@ export async function runLoad(plan: LoadPlan): Promise<LoadReport> {
       const body = bodyFor(plan, index, sequence);
       sequence += plan.eventsPerRequest;
       const sentAt = performance.now();
-      const response = await pool.request({ path: '/v1/events', method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const headers = { 'content-type': 'application/json', 'x-bench-events': String(plan.eventsPerRequest) };
+      const response = await pool.request({ path: '/v1/events', method: 'POST', headers, body });
       const text = await response.body.text();
       const answeredAt = performance.now();
       let appended = 0;

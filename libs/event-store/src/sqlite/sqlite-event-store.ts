@@ -33,6 +33,12 @@ export interface SqliteEventStoreOptions {
    * caller's thread writes (always so for in-memory databases).
    */
   readonly writer?: 'thread' | 'inline';
+  /**
+   * Under load, how long (ms) a small group may wait for more appends before it is committed: at most
+   * until half as many events as the previous group are queued. 0 commits whatever is queued at once.
+   * At low load the previous group was small, so nothing waits.
+   */
+  readonly groupCommitWaitMs?: number;
 }
 
 interface PendingAppend {
@@ -59,6 +65,9 @@ interface PendingAppend {
  */
 export class SqliteEventStore implements EventStore {
   private readonly queue: PendingAppend[] = [];
+  private queuedEvents = 0;
+  private lastGroupEvents = 0;
+  private waitTimer: NodeJS.Timeout | undefined;
   private dispatchScheduled = false;
   private committing = false;
   private closed = false;
@@ -71,6 +80,7 @@ export class SqliteEventStore implements EventStore {
     private readonly clock: Clock,
     private readonly maxEventsPerCommit: number,
     private readonly pollIntervalMs: number,
+    private readonly groupCommitWaitMs: number,
   ) {
     this.statements = this.prepareStatements();
   }
@@ -81,13 +91,20 @@ export class SqliteEventStore implements EventStore {
     migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
     const threaded = (options.writer ?? 'thread') === 'thread' && file !== ':memory:';
     const writer = threaded ? new ThreadLogWriterChannel({ file, synchronous }) : new InlineLogWriterChannel(db);
-    return new SqliteEventStore(db, writer, options.clock ?? systemClock, options.maxEventsPerCommit ?? 5000, options.pollIntervalMs ?? 200);
+    return new SqliteEventStore(db, writer, options.clock ?? systemClock, options.maxEventsPerCommit ?? 5000, options.pollIntervalMs ?? 200, options.groupCommitWaitMs ?? 1);
   }
 
   /** For callers that already own the connection (one file shared by several stores): writes on that connection. */
   static onDatabase(db: SqliteDatabase, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
-    return new SqliteEventStore(db, new InlineLogWriterChannel(db), options.clock ?? systemClock, options.maxEventsPerCommit ?? 5000, options.pollIntervalMs ?? 200);
+    return new SqliteEventStore(
+      db,
+      new InlineLogWriterChannel(db),
+      options.clock ?? systemClock,
+      options.maxEventsPerCommit ?? 5000,
+      options.pollIntervalMs ?? 200,
+      options.groupCommitWaitMs ?? 1,
+    );
   }
 
   private prepareStatements() {
@@ -117,6 +134,7 @@ export class SqliteEventStore implements EventStore {
     return new Promise((resolve, reject) => {
       const eventCount = prepared.reduce((sum, r) => sum + r.events.length, 0);
       this.queue.push({ requests: prepared, eventCount, resolve, reject });
+      this.queuedEvents += eventCount;
       this.scheduleDispatch();
     });
   }
@@ -126,9 +144,29 @@ export class SqliteEventStore implements EventStore {
     return result!;
   }
 
-  /** At most one group is being committed; the next one collects what arrives meanwhile. */
+  /**
+   * At most one group is being committed; the next one collects what arrives meanwhile. When the
+   * writer is free, a group goes on the next turn of the event loop, unless it is much smaller than the
+   * previous one: then it waits up to groupCommitWaitMs for the producers that the last commit just
+   * answered, rather than spending a whole fsync on a handful of events.
+   */
   private scheduleDispatch(): void {
     if (this.dispatchScheduled || this.committing) return;
+    const worthCommitting = Math.max(1, Math.floor(this.lastGroupEvents / 2));
+    if (this.groupCommitWaitMs > 0 && this.queuedEvents < worthCommitting && !this.closed) {
+      this.waitTimer ??= setTimeout(() => {
+        this.waitTimer = undefined;
+        this.dispatchSoon();
+      }, this.groupCommitWaitMs);
+      return;
+    }
+    this.dispatchSoon();
+  }
+
+  private dispatchSoon(): void {
+    if (this.dispatchScheduled || this.committing) return;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
     this.dispatchScheduled = true;
     setImmediate(() => {
       this.dispatchScheduled = false;
@@ -145,6 +183,8 @@ export class SqliteEventStore implements EventStore {
       group.push(this.queue.shift()!);
       events += next.eventCount;
     }
+    this.queuedEvents -= events;
+    this.lastGroupEvents = events;
     return group;
   }
 
@@ -231,6 +271,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     // Everything already accepted is still committed (or refused) before the writer stops.
+    if (this.waitTimer) this.dispatchSoon();
     while (this.queue.length > 0 || this.committing || this.dispatchScheduled) {
       await new Promise((resolve) => setImmediate(resolve));
     }
