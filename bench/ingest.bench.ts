@@ -12,6 +12,8 @@
  *          --profile DIR (the hub runs with --cpu-prof, profiles land in DIR)
  *          --baseline DIR (another built checkout, e.g. an older commit: its runs alternate
  *          with this one's, so both meet the same conditions on a shared machine)
+ *          --compare-env K=V (also alternate runs of this build with that extra setting,
+ *          e.g. CONCORD_SQLITE_WRITER=inline)
  *          --ceiling (also alternate runs against a bare node:http server that stores nothing:
  *          what HTTP alone reaches on this machine at that moment)
  */
@@ -90,12 +92,12 @@ interface RunFigures extends LoadReport {
   readonly probe: number;
 }
 
-async function runOnce(scenario: Scenario, run: number, settings: { root: string; warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
+async function runOnce(scenario: Scenario, run: number, settings: { root: string; env?: Record<string, string>; warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
   const probe = cpuProbeMicros();
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-bench-'));
   // One folder per run: Node names each thread's profile itself (main thread and log writer thread).
   const nodeArgs = settings.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(settings.profileDir, `${scenario.name}-${run}`)}`] : [];
-  const hub = await startHubProcess(settings.root, dataDir, { nodeArgs });
+  const hub = await startHubProcess(settings.root, dataDir, { nodeArgs, env: settings.env });
   try {
     const report = await runGenerator(
       {
@@ -164,9 +166,12 @@ async function main(): Promise<void> {
   console.log(`machine: ${facts.cores} cores (${facts.cpu}), ${facts.memory}, Node ${facts.node}, better-sqlite3 ${facts.betterSqlite3}, SQLite ${facts.sqlite}, disk ${facts.disk}`);
 
   const baselineOption = option('baseline', '');
-  const builds = [
+  const compareEnv = option('compare-env', '');
+  const [compareKey = '', compareValue = ''] = compareEnv.split('=');
+  const builds: Array<{ label: string; root: string; env?: Record<string, string> }> = [
     { label: '', root: ROOT },
     ...(baselineOption ? [{ label: `baseline ${baselineOption}: `, root: resolve(baselineOption) }] : []),
+    ...(compareEnv ? [{ label: `${compareEnv}: `, root: ROOT, env: { [compareKey]: compareValue } }] : []),
     ...(flag('ceiling') ? [{ label: 'ceiling (bare node:http, stores nothing): ', root: BARE_HTTP }] : []),
   ];
 
@@ -178,7 +183,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= runs; run++) {
       // Builds alternate run by run, so a compared pair meets the same conditions.
       for (const build of builds) {
-        const result = await runOnce(scenario, run, { root: build.root, warmupMs, durationMs, profileDir });
+        const result = await runOnce(scenario, run, { root: build.root, env: build.env, warmupMs, durationMs, profileDir });
         figuresOf.get(build.label)!.push(result);
         if (result.acknowledged !== result.stored || result.failures > 0) lossDetected = true;
         console.log(`  ${build.label}run ${run}: ${describeRun(result)}`);

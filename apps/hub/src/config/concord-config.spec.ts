@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       CONCORD_SQLITE_SYNCHRONOUS: 'FULL',
       CONCORD_LOG_LEVEL: 'log',
       CONCORD_MAX_EVENTS_PER_COMMIT: 5000,
+      CONCORD_SQLITE_WRITER: 'thread',
     });
   });
 
@@ -63,6 +64,7 @@ describe('loadConfig', () => {
     ['CONCORD_LOG_LEVEL', 'loud', /CONCORD_LOG_LEVEL must be one of/],
     ['CONCORD_MAX_EVENTS_PER_COMMIT', '0', /CONCORD_MAX_EVENTS_PER_COMMIT="0"/],
     ['CONCORD_MAX_EVENTS_PER_COMMIT', 'many', /CONCORD_MAX_EVENTS_PER_COMMIT="many"/],
+    ['CONCORD_SQLITE_WRITER', 'process', /CONCORD_SQLITE_WRITER must be thread or inline/],
   ])('refuses %s=%s', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toMatch(message);
   });

@@ -32,6 +32,9 @@ export class ConcordConfig {
 
   @IsOptional() @Transform(toInt) @Min(1) @Max(10_000) @IsInt()
   CONCORD_MAX_EVENTS_PER_COMMIT = 5000;
+
+  @IsIn(['thread', 'inline'], { message: 'CONCORD_SQLITE_WRITER must be thread or inline' })
+  CONCORD_SQLITE_WRITER: 'thread' | 'inline' = 'thread';
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');

@@ -40,6 +40,7 @@ export class StorageModule implements OnApplicationShutdown {
               clock,
               synchronous: config.CONCORD_SQLITE_SYNCHRONOUS,
               maxEventsPerCommit: config.CONCORD_MAX_EVENTS_PER_COMMIT,
+              writer: config.CONCORD_SQLITE_WRITER,
             }),
         },
         {

@@ -1,6 +1,7 @@
 import { parentPort } from 'node:worker_threads';
 import { openDatabase } from '@concord/sqlite';
 import { LogWriter } from './log-writer';
+import { fromColumns, resultsToColumns } from './prepared-columns';
 import type { WriterReply, WriterRequest } from './thread-log-writer';
 
 /**
@@ -26,7 +27,7 @@ port.on('message', (request: WriterRequest) => {
         reply = { seq: request.seq, ok: true };
         break;
       case 'commit':
-        reply = { seq: request.seq, ok: true, results: writerFor(request.writer).commit(request.requests) };
+        reply = { seq: request.seq, ok: true, results: resultsToColumns(writerFor(request.writer).commit(fromColumns(request.group))) };
         break;
       case 'heartbeat':
         writerFor(request.writer).heartbeat(request.at);

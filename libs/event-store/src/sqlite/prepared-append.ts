@@ -56,3 +56,4 @@ export function prepareRequest(request: AppendRequest, recordedAt: string): Prep
   });
   return { stream: request.stream, expectedRevision: request.expectedRevision ?? 'any', recordedAt, events };
 }
+

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { AppendResult } from '../event-store.port';
 import type { LogWriterChannel } from './log-writer-channel';
 import type { PreparedRequest } from './prepared-append';
+import { resultsFromColumns, toColumns, type PreparedColumns, type ResultColumns } from './prepared-columns';
 
 export interface WriterOptions {
   readonly file: string;
@@ -12,19 +13,19 @@ export interface WriterOptions {
 
 export type WriterRequest =
   | { readonly op: 'open'; readonly seq: number; readonly writer: number; readonly options: WriterOptions }
-  | { readonly op: 'commit'; readonly seq: number; readonly writer: number; readonly requests: readonly PreparedRequest[] }
+  | { readonly op: 'commit'; readonly seq: number; readonly writer: number; readonly group: PreparedColumns }
   | { readonly op: 'heartbeat'; readonly seq: number; readonly writer: number; readonly at: string }
   | { readonly op: 'close'; readonly seq: number; readonly writer: number };
 
 export type WriterReply =
-  | { readonly seq: number; readonly ok: true; readonly results?: AppendResult[] }
+  | { readonly seq: number; readonly ok: true; readonly results?: ResultColumns }
   | { readonly seq: number; readonly ok: false; readonly message: string };
 
 /** A request before the thread numbers it (Omit over a union would merge its members). */
 type UnnumberedRequest = WriterRequest extends infer R ? (R extends WriterRequest ? Omit<R, 'seq'> : never) : never;
 
 interface Waiting {
-  readonly resolve: (results: AppendResult[] | undefined) => void;
+  readonly resolve: (results: ResultColumns | undefined) => void;
   readonly reject: (error: Error) => void;
 }
 
@@ -63,7 +64,7 @@ class WriterThread {
     return this.nextWriter++;
   }
 
-  call(request: UnnumberedRequest): Promise<AppendResult[] | undefined> {
+  call(request: UnnumberedRequest): Promise<ResultColumns | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     const seq = this.nextSeq++;
     return new Promise((resolve, reject) => {
@@ -116,7 +117,8 @@ export class ThreadLogWriterChannel implements LogWriterChannel {
 
   async commit(requests: readonly PreparedRequest[]): Promise<AppendResult[]> {
     await this.opened;
-    return (await this.thread.call({ op: 'commit', writer: this.writer, requests }))!;
+    const results = await this.thread.call({ op: 'commit', writer: this.writer, group: toColumns(requests) });
+    return resultsFromColumns(requests, results!);
   }
 
   async heartbeat(at: string): Promise<void> {
