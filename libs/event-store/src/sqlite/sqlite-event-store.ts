@@ -91,20 +91,18 @@ export class SqliteEventStore implements EventStore {
     migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
     const threaded = (options.writer ?? 'thread') === 'thread' && file !== ':memory:';
     const writer = threaded ? new ThreadLogWriterChannel({ file, synchronous }) : new InlineLogWriterChannel(db);
-    return new SqliteEventStore(db, writer, options.clock ?? systemClock, options.maxEventsPerCommit ?? 5000, options.pollIntervalMs ?? 200, options.groupCommitWaitMs ?? 1);
+    return SqliteEventStore.withDefaults(db, writer, options);
   }
 
   /** For callers that already own the connection (one file shared by several stores): writes on that connection. */
   static onDatabase(db: SqliteDatabase, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
-    return new SqliteEventStore(
-      db,
-      new InlineLogWriterChannel(db),
-      options.clock ?? systemClock,
-      options.maxEventsPerCommit ?? 5000,
-      options.pollIntervalMs ?? 200,
-      options.groupCommitWaitMs ?? 1,
-    );
+    return SqliteEventStore.withDefaults(db, new InlineLogWriterChannel(db), options);
+  }
+
+  private static withDefaults(db: SqliteDatabase, writer: LogWriterChannel, options: SqliteEventStoreOptions): SqliteEventStore {
+    const { clock = systemClock, maxEventsPerCommit = 5000, pollIntervalMs = 200, groupCommitWaitMs = 1 } = options;
+    return new SqliteEventStore(db, writer, clock, maxEventsPerCommit, pollIntervalMs, groupCommitWaitMs);
   }
 
   private prepareStatements() {
