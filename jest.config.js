@@ -8,12 +8,15 @@ const moduleNameMapper = {
   '^@concord/([a-z-]+)$': '<rootDir>/libs/$1/src',
 };
 
+// @fastify/static (the /docs UI) requires content-disposition@3, which ships only as an ES module;
+// jest's CommonJS loader cannot require it, so that one package is compiled like our sources.
+const esmOnlyPackages = ['content-disposition'];
+
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  // content-disposition@3 (via @fastify/static) ships ESM only; Node 20 loads it natively, jest needs it compiled.
-  transform: { '^.+\\.ts$': swc, '^.+/node_modules/content-disposition/.+\\.js$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
+  transform: { '^.+\\.ts$': swc, [`/node_modules/(${esmOnlyPackages.join('|')})/.+\\.js$`]: swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
   moduleNameMapper,
   setupFiles: ['reflect-metadata'],
 };

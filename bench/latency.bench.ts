@@ -3,13 +3,15 @@
  * 2,000 events/s as 100 requests/s of 20 events), how long after the hub
  * acknowledged an event does it show in GET /v1/entities/…? Measured for the last
  * event of every request.
+ * Runs the built hub (`npm run build` first).
  * Usage: npm run bench:latency -- [--rate 2000] [--seconds 20] [--runs 3]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_AUTH, startHubProcess } from './support/hub-process';
-import { machineFacts, median, percentile } from './support/machine';
+import { machineFacts } from './support/machine';
+import { median, percentile } from './support/stats';
 
 function flag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -60,7 +62,7 @@ class VisibilityWatcher {
 
 async function runOnce(run: number, rate: number, seconds: number): Promise<{ p50: number; p99: number; max: number; sent: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'concord-bench-latency-'));
-  const hub = await startHubProcess(dir, 3900 + run);
+  const hub = await startHubProcess(join(__dirname, '..'), dir);
   const latencies: number[] = [];
   const inFlight: Promise<void>[] = [];
   const watcher = new VisibilityWatcher(hub.url);
@@ -103,7 +105,8 @@ async function runOnce(run: number, rate: number, seconds: number): Promise<{ p5
     await hub.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: Math.max(...latencies), sent };
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, sent };
 }
 
 async function main(): Promise<void> {
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
     console.log(`run ${run}: ${result.sent} events at ${rate}/s — ack→visible p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`);
   }
   console.log(`\ningest-to-visible at ${rate} events/s: median p50 ${median(p50s).toFixed(1)} ms, median p99 ${median(p99s).toFixed(1)} ms over ${runs} runs`);
-  console.log(machineFacts());
+  console.log(JSON.stringify(machineFacts(tmpdir())));
 }
 
 void main();

@@ -14,7 +14,8 @@ import { SqliteEventStore, type AppendRequest } from '@concord/event-store';
 import { ProjectionRunner, SqliteReadModelStore } from '@concord/projections';
 import { entityViewProjection } from '../apps/hub/src/entities/entity-view.projection';
 import { prepareForReading } from '../apps/hub/src/projections/projections.service';
-import { machineFacts, median } from './support/machine';
+import { machineFacts } from './support/machine';
+import { median } from './support/stats';
 
 function flag(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       rmSync(join(dir, `read-models-${run}.db`), { force: true });
     }
     console.log(`\nentity-view rebuild, ${events.toLocaleString('en-US')} events: median ${Math.round(median(rates)).toLocaleString('en-US')} events/s over ${runs} runs`);
-    console.log(machineFacts());
+    console.log(JSON.stringify(machineFacts(dir)));
   } finally {
     if (!kept) rmSync(dir, { recursive: true, force: true });
   }

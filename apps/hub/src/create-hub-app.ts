@@ -45,10 +45,10 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
   await app.register(fastifyStatic, { root: app.get<UiBundle>(UI_BUNDLE).dir, serve: false, dotfiles: 'deny', suppressWarning: true });
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
   app.useGlobalFilters(new StoreUnavailableFilter());
-  app.enableShutdownHooks();
   mountOpenApi(app, app.get<ContractRegistry>(CONTRACT_REGISTRY));
-  app.getHttpAdapter().getInstance().addHook('onSend', async (request, reply) => {
+  app.getHttpAdapter().getInstance().addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
   return app;
 }

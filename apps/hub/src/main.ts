@@ -9,6 +9,19 @@ import { WebhookConfigError } from './webhooks/webhook-config';
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const app = await createHubApp(config);
+  // Close the app (which flushes and closes the event log) and then exit normally, so that
+  // exit-time work such as --cpu-prof output still happens.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error('Concord failed to shut down cleanly:', error);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

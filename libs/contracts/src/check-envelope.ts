@@ -64,7 +64,7 @@ export function checkEnvelope(registry: ContractRegistry, input: unknown): Envel
     return reject('unknown-schema-version', message, [{ field: 'schemaVersion', message }]);
   }
   if (raw.subject.type !== contract.subjectType) {
-    const message = `${raw.type} is about a ${contract.subjectType}, not a ${raw.subject.type}`;
+    const message = `subject.type must be ${contract.subjectType} for ${raw.type}, not ${raw.subject.type}`;
     return reject('subject-type-mismatch', message, [{ field: 'subject.type', message }]);
   }
   const dataErrors = registry.validateData(contract, raw.data);

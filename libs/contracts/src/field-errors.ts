@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { acceptorFor } from './fast-validation';
 
 export interface FieldError {
   /** Dotted path from the envelope root, e.g. `data.total.amount`. */
@@ -12,8 +13,16 @@ export type Constructor<T> = new () => T;
 /**
  * Validates a plain value against a class-validator DTO. Unknown properties are
  * errors, not silently dropped: a connector that misspells a field must hear it.
+ * Valid input usually takes the compiled fast path; class-validator itself
+ * decides (and explains) everything the fast path does not accept.
  */
 export function validateAgainst<T extends object>(schema: Constructor<T>, value: unknown, pathPrefix: string): FieldError[] {
+  if (acceptorFor(schema)(value)) return [];
+  return validateWithClassValidator(schema, value, pathPrefix);
+}
+
+/** class-validator alone, without the fast path: the reference the fast path is tested against. */
+export function validateWithClassValidator<T extends object>(schema: Constructor<T>, value: unknown, pathPrefix: string): FieldError[] {
   const instance = plainToInstance(schema, value, { enableImplicitConversion: false, exposeDefaultValues: false });
   const errors = validateSync(instance as object, {
     whitelist: true,

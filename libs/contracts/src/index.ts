@@ -1,6 +1,7 @@
 export * from './envelope';
 export * from './contract';
 export * from './field-errors';
+export * from './fast-validation';
 export * from './registry';
 export * from './json-safety';
 export * from './check-envelope';

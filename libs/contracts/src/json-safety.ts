@@ -13,29 +13,81 @@ export interface JsonShapeProblem {
   readonly message: string;
 }
 
+/** The path of a container, rebuilt from parent links only when a problem is found. */
+function pathOf(index: number, parents: readonly number[], keys: ReadonlyArray<string | number | undefined>, lastKey?: string): string {
+  const parts: Array<string | number> = lastKey === undefined ? [] : [lastKey];
+  for (let at = index; at >= 0 && keys[at] !== undefined; at = parents[at]!) parts.push(keys[at]!);
+  let path = '';
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i]!;
+    path += typeof part === 'number' ? `[${part}]` : path ? `.${part}` : part;
+  }
+  return path;
+}
+
 /**
  * Walks a parsed JSON document iteratively (no recursion, so a 10,000-deep
- * document cannot exhaust the stack) and reports the first unsafe spot.
+ * document cannot exhaust the stack) and reports the first unsafe spot: a key
+ * from FORBIDDEN_KEYS, or a container nested `maxDepth` levels deep. It runs
+ * on every event, so containers are kept in flat arrays (no object per node).
  */
 export function findJsonShapeProblem(document: unknown, maxDepth = MAX_JSON_DEPTH): JsonShapeProblem | undefined {
-  const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value: document, path: '', depth: 0 }];
-  while (pending.length > 0) {
-    const { value, path, depth } = pending.pop()!;
-    if (value === null || typeof value !== 'object') continue;
+  if (document === null || typeof document !== 'object') return undefined;
+  // Every container seen: its value, depth, parent index and key in the parent. `stack` holds indexes still to visit.
+  const values: object[] = [document];
+  const depths: number[] = [0];
+  const parents: number[] = [-1];
+  const keys: Array<string | number | undefined> = [undefined];
+  const stack: number[] = [0];
+  const visit = (value: unknown, depth: number, parent: number, key: string | number): void => {
+    if (value === null || typeof value !== 'object') return;
+    stack.push(values.length);
+    values.push(value);
+    depths.push(depth);
+    parents.push(parent);
+    keys.push(key);
+  };
+  while (stack.length > 0) {
+    const index = stack.pop()!;
+    const value = values[index]!;
+    const depth = depths[index]!;
     if (depth >= maxDepth) {
-      return { kind: 'too-deep', path: path || '(root)', message: `document nests deeper than ${maxDepth} levels at ${path || '(root)'}` };
+      const path = pathOf(index, parents, keys) || '(root)';
+      return { kind: 'too-deep', path, message: `document nests deeper than ${maxDepth} levels at ${path}` };
     }
     if (Array.isArray(value)) {
-      value.forEach((item, index) => pending.push({ value: item, path: `${path}[${index}]`, depth: depth + 1 }));
+      const items = value as unknown[];
+      for (let i = 0; i < items.length; i++) visit(items[i], depth + 1, index, i);
       continue;
     }
-    for (const key of Object.keys(value)) {
-      const childPath = path ? `${path}.${key}` : key;
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
       if (FORBIDDEN_KEYS.has(key)) {
-        return { kind: 'forbidden-key', path: childPath, message: `the key "${key}" is not allowed (at ${childPath})` };
+        const path = pathOf(index, parents, keys, key);
+        return { kind: 'forbidden-key', path, message: `the key "${key}" is not allowed (at ${path})` };
       }
-      pending.push({ value: (value as Record<string, unknown>)[key], path: childPath, depth: depth + 1 });
+      visit(record[key], depth + 1, index, key);
     }
   }
   return undefined;
+}
+
+/** True when a container sits `maxDepth` or more levels below the root (the root object is level 0). Iterative. */
+export function exceedsJsonDepth(document: unknown, maxDepth: number): boolean {
+  if (document === null || typeof document !== 'object') return false;
+  const values: object[] = [document];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop()!;
+    const depth = depths.pop()!;
+    if (depth >= maxDepth) return true;
+    const children = Array.isArray(value) ? (value as unknown[]) : Object.values(value);
+    for (const child of children) {
+      if (child !== null && typeof child === 'object') {
+        values.push(child);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
 }

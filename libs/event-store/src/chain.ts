@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { canonicalJson } from '@concord/common';
-import type { EventEnvelope } from '@concord/contracts';
+import { ENVELOPE_FIELDS, type EventEnvelope } from '@concord/contracts';
 import type { StoredEvent, Transport } from './event-store.port';
 
-/** The predecessor hash of every stream's first event. */
-export const GENESIS_HASH = '0'.repeat(64);
+import { hashWithRevision, sha256Hex, type HashedText } from './chain-hash';
+
+export { GENESIS_HASH, hashWithRevision, type HashedText } from './chain-hash';
 
 /**
  * The fields an event's hash covers: the producer's envelope plus everything the
@@ -18,24 +18,92 @@ export type ChainedFields = EventEnvelope & {
   readonly transport: Transport;
 };
 
-/** hash = SHA-256( prevHash ‖ "\n" ‖ canonicalJson(fields) ), lower-case hex. */
-export function chainHash(prevHash: string, fields: ChainedFields): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(chainedFieldsOf(fields))).digest('hex');
+const HUB_FIELDS = ['stream', 'revision', 'recordedAt', 'transport'] as const;
+/** Every hashed key in canonical (sorted) order. */
+const HASHED_KEYS: readonly string[] = [...ENVELOPE_FIELDS, ...HUB_FIELDS].sort();
+const ENVELOPE_KEYS: readonly string[] = [...ENVELOPE_FIELDS].sort();
+
+function envelopeMembers(envelope: EventEnvelope): Record<string, string> {
+  const members: Record<string, string> = {};
+  const fields = envelope as unknown as Record<string, unknown>;
+  for (const key of ENVELOPE_KEYS) {
+    const value = key === 'subject' ? { type: envelope.subject.type, id: envelope.subject.id } : key === 'actor' && envelope.actor ? { type: envelope.actor.type, id: envelope.actor.id } : fields[key];
+    if (value !== undefined) members[key] = canonicalJson(value);
+  }
+  return members;
 }
 
-/** Picks exactly the hashed fields, so extra properties on a stored event never change its hash. */
+function joinMembers(keys: readonly string[], members: Record<string, string>): string {
+  let text = '';
+  for (const key of keys) {
+    const json = members[key];
+    if (json !== undefined) text += `${text === '' ? '' : ','}"${key}":${json}`;
+  }
+  return text;
+}
+
+function digestOf(members: Record<string, string>): string {
+  return sha256Hex(`{${joinMembers(ENVELOPE_KEYS, members)}}`);
+}
+
+const KEYS_BEFORE_REVISION = HASHED_KEYS.slice(0, HASHED_KEYS.indexOf('revision'));
+const KEYS_AFTER_REVISION = HASHED_KEYS.slice(HASHED_KEYS.indexOf('revision') + 1);
+
+function splitAtRevision(members: Record<string, string>): HashedText {
+  // Required fields (data, id before; source, subject, type after) guarantee members on both sides.
+  return { before: `{${joinMembers(KEYS_BEFORE_REVISION, members)},"revision":`, after: `,${joinMembers(KEYS_AFTER_REVISION, members)}}` };
+}
+
+function withHubMembers(members: Record<string, string>, hub: { stream: string; recordedAt: string; transport: Transport }): Record<string, string> {
+  members.stream = canonicalJson(hub.stream);
+  members.recordedAt = canonicalJson(hub.recordedAt);
+  members.transport = canonicalJson(hub.transport);
+  return members;
+}
+
+/** The hashed text of an event around its revision (any `revision` present in `fields` is ignored). */
+export function hashedTextOf(fields: Omit<ChainedFields, 'revision'> | StoredEvent): HashedText {
+  return splitAtRevision(withHubMembers(envelopeMembers(fields), fields));
+}
+
+/** hash = SHA-256( prevHash ‖ "\n" ‖ canonicalJson(fields) ), lower-case hex. */
+export function chainHash(prevHash: string, fields: ChainedFields): string {
+  return hashWithRevision(prevHash, hashedTextOf(fields), fields.revision);
+}
+
+/** Everything about a new event that does not depend on where it lands, computed once. */
+export interface ChainPreparation {
+  readonly digest: string;
+  readonly text: HashedText;
+  /** Canonical JSON of the event's `data` (what the log stores) and, when present, of its actor. */
+  readonly dataJson: string;
+  readonly actorJson: string | undefined;
+  readonly transportJson: string;
+}
+
+export function prepareForChain(envelope: EventEnvelope, hub: { stream: string; recordedAt: string; transport: Transport }): ChainPreparation {
+  const members = envelopeMembers(envelope);
+  const digest = digestOf(members);
+  withHubMembers(members, hub);
+  return { digest, text: splitAtRevision(members), dataJson: members.data!, actorJson: members.actor, transportJson: members.transport! };
+}
+
+/**
+ * Picks exactly the hashed fields, so extra properties on a stored event never
+ * change its hash; subject and actor are reduced to the `type` and `id` the log keeps.
+ */
 export function chainedFieldsOf(event: ChainedFields | StoredEvent): ChainedFields {
   return {
     id: event.id,
     source: event.source,
     type: event.type,
     schemaVersion: event.schemaVersion,
-    subject: event.subject,
+    subject: { type: event.subject.type, id: event.subject.id },
     occurredAt: event.occurredAt,
     sourceSequence: event.sourceSequence,
     correlationId: event.correlationId,
     causationId: event.causationId,
-    actor: event.actor,
+    actor: event.actor ? { type: event.actor.type, id: event.actor.id } : undefined,
     data: event.data,
     stream: event.stream,
     revision: event.revision,
@@ -45,9 +113,10 @@ export function chainedFieldsOf(event: ChainedFields | StoredEvent): ChainedFiel
 }
 
 /**
- * Digest of what the producer sent (the envelope alone). Two deliveries with
- * the same id are the same event exactly when their content digests match.
+ * Digest of what the producer sent (the envelope's fields alone). Two
+ * deliveries with the same id are the same event exactly when their content
+ * digests match.
  */
 export function contentDigest(envelope: EventEnvelope): string {
-  return createHash('sha256').update(canonicalJson(envelope)).digest('hex');
+  return digestOf(envelopeMembers(envelope));
 }

@@ -5,6 +5,8 @@ import type { Transport } from '@concord/event-store';
 export type QuarantineReason =
   | RejectionReason
   | 'malformed-json'
+  /** The body's media type is not JSON. */
+  | 'unsupported-media-type'
   /** A connector key sent an event for a source it is not granted. */
   | 'source-not-allowed'
   /** A webhook whose signature headers were missing, malformed or matched no configured secret. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { systemClock, randomIds, type Clock, type IdGenerator } from '@concord/common';
+import { StoreUnavailableError, systemClock, randomIds, type Clock, type IdGenerator } from '@concord/common';
 import type { FieldError } from '@concord/contracts';
 import type { Transport } from '@concord/event-store';
 import { migrate, type SqliteDatabase } from '@concord/sqlite';
@@ -121,6 +121,16 @@ export class SqliteQuarantineStore implements QuarantineStore {
   }
 
   async recordMany(inputs: readonly QuarantineInput[]): Promise<QuarantineEntry[]> {
+    try {
+      return this.recordInTransaction(inputs);
+    } catch (error) {
+      // A refusal that cannot be kept must not be answered as if it were: the caller answers 503.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError(`the quarantine could not record a refused input: ${reason}`, { cause: error });
+    }
+  }
+
+  private recordInTransaction(inputs: readonly QuarantineInput[]): QuarantineEntry[] {
     const now = this.clock.now().toISOString();
     return this.db.transaction(() =>
       inputs.map((input) => {

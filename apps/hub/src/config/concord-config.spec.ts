@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './concord-config';
+import { ConcordConfig, ConfigError, loadConfig } from './concord-config';
 
 describe('event log selection (CONCORD_EVENT_STORE, CONCORD_KURRENTDB_URL)', () => {
   it('defaults to the embedded SQLite log', () => {
@@ -39,5 +39,89 @@ describe('audit flow gap threshold (CONCORD_AUDIT_FLOW_GAP_MS)', () => {
     for (const value of ['0', '-5', '1.5', 'five minutes', String(31 * 24 * 3600 * 1000)]) {
       expect(() => loadConfig({ CONCORD_AUDIT_FLOW_GAP_MS: value })).toThrow(/CONCORD_AUDIT_FLOW_GAP_MS/);
     }
+  });
+});
+
+function problemsOf(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadConfig', () => {
+  it('uses the documented defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toBeInstanceOf(ConcordConfig);
+    expect({ ...config }).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      CONCORD_DATA_DIR: './data',
+      CONCORD_SQLITE_SYNCHRONOUS: 'FULL',
+      CONCORD_LOG_LEVEL: 'log',
+      CONCORD_MAX_EVENTS_PER_COMMIT: 5000,
+      CONCORD_SQLITE_WRITER: 'thread',
+    });
+  });
+
+  it('reads every setting and converts numbers', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      CONCORD_DATA_DIR: '/var/lib/concord',
+      CONCORD_SQLITE_SYNCHRONOUS: 'NORMAL',
+      CONCORD_LOG_LEVEL: 'debug',
+      CONCORD_MAX_EVENTS_PER_COMMIT: '100',
+    });
+    expect(config).toMatchObject({ PORT: 8080, HOST: '127.0.0.1', CONCORD_DATA_DIR: '/var/lib/concord', CONCORD_SQLITE_SYNCHRONOUS: 'NORMAL', CONCORD_LOG_LEVEL: 'debug', CONCORD_MAX_EVENTS_PER_COMMIT: 100 });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ PORT: '', CONCORD_DATA_DIR: '' })).toMatchObject({ PORT: 3000, CONCORD_DATA_DIR: './data' });
+  });
+
+  it('ignores variables that are not Concord settings', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'test' }).PORT).toBe(3000);
+  });
+
+  it('accepts port 0 (any free port) and 65535', () => {
+    expect(loadConfig({ PORT: '0' }).PORT).toBe(0);
+    expect(loadConfig({ PORT: '65535' }).PORT).toBe(65535);
+  });
+
+  it.each([
+    ['a word', 'http', /PORT="http": PORT must be an integer/],
+    ['a negative port', '-1', /PORT="-1"/],
+    ['a port above 65535', '70000', /PORT="70000"/],
+    ['a fractional port', '80.5', /PORT="80.5"/],
+  ])('refuses PORT as %s, quoting the value', (_name, value, message) => {
+    expect(problemsOf({ PORT: value })).toMatch(message);
+  });
+
+  it.each([
+    ['CONCORD_SQLITE_SYNCHRONOUS', 'OFF', /CONCORD_SQLITE_SYNCHRONOUS must be FULL or NORMAL/],
+    ['CONCORD_LOG_LEVEL', 'loud', /CONCORD_LOG_LEVEL must be one of/],
+    ['CONCORD_MAX_EVENTS_PER_COMMIT', '0', /CONCORD_MAX_EVENTS_PER_COMMIT="0"/],
+    ['CONCORD_MAX_EVENTS_PER_COMMIT', 'many', /CONCORD_MAX_EVENTS_PER_COMMIT="many"/],
+    ['CONCORD_SQLITE_WRITER', 'process', /CONCORD_SQLITE_WRITER must be thread or inline/],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(problemsOf({ [name]: value })).toMatch(message);
+  });
+
+  it('reports an unknown CONCORD_ variable, since a misspelt setting would otherwise be ignored', () => {
+    expect(problemsOf({ CONCORD_DATADIR: './x' })).toMatch(/CONCORD_DATADIR is not a Concord setting/);
+  });
+
+  it('lets other modules own their CONCORD_ settings', () => {
+    expect(() => loadConfig({ CONCORD_RECONCILIATION_RULES: 'config/reconciliation.yaml' })).not.toThrow();
+  });
+
+  it('reports every problem at once', () => {
+    const message = problemsOf({ PORT: 'x', CONCORD_LOG_LEVEL: 'loud', CONCORD_TYPO: '1' });
+    expect(message.startsWith('invalid configuration:')).toBe(true);
+    expect(message.split('\n  - ')).toHaveLength(4);
   });
 });

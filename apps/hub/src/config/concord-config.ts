@@ -20,7 +20,9 @@ export const MAX_GAP_MS = 30 * 24 * 3600 * 1000;
  * in a setting's name would otherwise be silently ignored.
  */
 export class ConcordConfig {
-  @Transform(toInt) @IsInt({ message: 'PORT must be an integer' }) @Min(0) @Max(65535)
+  // The type check is listed last so it runs first (decorators apply bottom-up); with
+  // stopAtFirstError a word gets "must be an integer", not a range complaint.
+  @Transform(toInt) @Min(0) @Max(65535) @IsInt({ message: 'PORT must be an integer' })
   PORT = 3000;
 
   @IsString() @Length(1, 255)
@@ -37,7 +39,7 @@ export class ConcordConfig {
   })
   CONCORD_LOG_LEVEL = 'log';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000)
+  @IsOptional() @Transform(toInt) @Min(1) @Max(10_000) @IsInt()
   CONCORD_MAX_EVENTS_PER_COMMIT = 5000;
 
   /** Where the event log lives: the embedded SQLite file, or a KurrentDB / EventStoreDB cluster. */
@@ -110,6 +112,9 @@ export class ConcordConfig {
   /** The built dashboard served at /ui; empty: `dist/ui` beside the compiled hub. */
   @IsString() @Length(0, 4096)
   CONCORD_UI_DIR = '';
+
+  @IsIn(['thread', 'inline'], { message: 'CONCORD_SQLITE_WRITER must be thread or inline' })
+  CONCORD_SQLITE_WRITER: 'thread' | 'inline' = 'thread';
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');
@@ -127,7 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ConcordConfig 
     if (value !== undefined && value !== '') provided[key] = value;
   }
   const config = plainToInstance(ConcordConfig, provided);
-  const problems = validateSync(config).flatMap((error) =>
+  const problems = validateSync(config, { stopAtFirstError: true }).flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => `${error.property}=${shown(error.property, env[error.property])}: ${message}`),
   );
   const unknown = Object.keys(env).filter((key) => key.startsWith('CONCORD_') && !KNOWN_KEYS.has(key) && !EXTERNAL_KEYS.has(key));

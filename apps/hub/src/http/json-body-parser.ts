@@ -1,7 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { MAX_BODY_BYTES, UnparsableBody } from '../ingest/ingest-body';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { MAX_JSON_DEPTH, exceedsJsonDepth } from '@concord/contracts';
+import { MAX_BODY_BYTES, RefusedBody } from '../ingest/ingest-body';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A batch wraps events in `{"events": [ … ]}`: two levels more than one event may use. */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 2;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -10,32 +14,65 @@ declare module 'fastify' {
   }
 }
 
+const rawBodies = new WeakMap<object, string>();
+
+/** The exact text of a parsed JSON body, for refusals that must keep what was sent. */
+export function rawBodyOf(request: FastifyRequest): string | undefined {
+  return rawBodies.get(request);
+}
+
 /**
- * Replaces Fastify's JSON parser so that bytes which are not JSON reach the
- * handler as an UnparsableBody (to be quarantined with a 400) instead of being
- * thrown away by the framework. Invalid UTF-8 is refused, never "repaired"
- * with replacement characters.
+ * Replaces Fastify's content parsers so that nothing a producer sends is thrown
+ * away by the framework: bytes that are not JSON, not UTF-8, nested deeper than
+ * any event may be, or sent with another media type reach the handler as a
+ * RefusedBody (to be quarantined with a 400 or 415). Invalid UTF-8 is refused,
+ * never "repaired" with replacement characters.
  */
 export function installJsonBodyParser(fastify: FastifyInstance): void {
-  fastify.removeContentTypeParser('application/json');
+  fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
     const bytes = body as Buffer;
     request.rawBody = bytes;
-    let text: string;
-    try {
-      text = strictUtf8.decode(bytes);
-    } catch {
-      done(null, new UnparsableBody(bytes.toString('base64'), 'the body is not valid UTF-8 (kept base64-encoded)'));
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+      done(null, new RefusedBody(bytes.toString('base64'), 'malformed-json', 'the body is not valid UTF-8 (kept base64-encoded)', 400));
       return;
     }
     if (text.trim() === '') {
-      done(null, new UnparsableBody(text, 'the body is empty'));
+      done(null, new RefusedBody(text, 'malformed-json', 'the body is empty', 400));
       return;
     }
+    let document: unknown;
     try {
-      done(null, JSON.parse(text));
+      document = JSON.parse(text);
     } catch (error) {
-      done(null, new UnparsableBody(text, `the body is not JSON: ${(error as Error).message}`));
+      done(null, new RefusedBody(text, 'malformed-json', `the body is not JSON: ${(error as Error).message}`, 400));
+      return;
     }
+    // Checked before anything walks the document recursively (serializers, validators).
+    if (exceedsJsonDepth(document, MAX_BODY_DEPTH)) {
+      done(null, new RefusedBody(text, 'unsafe-json', `the body nests deeper than ${MAX_BODY_DEPTH} levels`, 400));
+      return;
+    }
+    rawBodies.set(request, text);
+    done(null, document);
   });
+  fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
+    const bytes = body as Buffer;
+    const text = decodeUtf8(bytes);
+    const mediaType = String(request.headers['content-type'] ?? 'none').slice(0, 100);
+    const kept = text === undefined ? ' (body kept base64-encoded)' : '';
+    done(
+      null,
+      new RefusedBody(text ?? bytes.toString('base64'), 'unsupported-media-type', `content-type ${mediaType} is not supported; send application/json${kept}`, 415),
+    );
+  });
+}
+
+function decodeUtf8(bytes: Buffer): string | undefined {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,6 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, HttpException } from '@nestjs/common';
 import { findJsonShapeProblem, validateAgainst, type Constructor } from '@concord/contracts';
-import { UnparsableBody } from '../ingest/ingest-body';
+import { RefusedBody } from '../ingest/ingest-body';
 
 /**
  * Reads a JSON request body into a DTO for routes that are not ingestion:
@@ -9,7 +9,10 @@ import { UnparsableBody } from '../ingest/ingest-body';
  * stack on a 10,000-deep body), then the DTO's rules apply.
  */
 export function readBody<T extends object>(schema: Constructor<T>, body: unknown, options: { optional?: boolean } = {}): T {
-  if (body instanceof UnparsableBody) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', reason: 'malformed-json', message: body.problem });
+  if (body instanceof RefusedBody) {
+    const error = body.status === 415 ? 'Unsupported Media Type' : 'Bad Request';
+    throw new HttpException({ statusCode: body.status, error, reason: body.reason, message: body.problem }, body.status);
+  }
   if (body === undefined || body === null) {
     if (options.optional) body = {};
     else throw new BadRequestException({ statusCode: 400, error: 'Bad Request', reason: 'missing-body', message: 'a JSON body is required' });

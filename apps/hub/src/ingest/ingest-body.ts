@@ -3,11 +3,18 @@ export const MAX_EVENTS_PER_REQUEST = 1000;
 /** The largest request body, in bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** What the JSON content parser hands over when the bytes were not JSON: kept so it can be quarantined. */
-export class UnparsableBody {
+/**
+ * What the content parser hands over instead of a document when the body as a
+ * whole cannot be answered item by item (not JSON, not UTF-8, nested too deep,
+ * not JSON at all). It carries the bytes as received so they can be quarantined.
+ */
+export class RefusedBody {
   constructor(
-    readonly text: string,
+    /** The body as received: text when it is valid UTF-8, base64 otherwise (the message says which). */
+    readonly raw: string,
+    readonly reason: 'malformed-json' | 'unsafe-json' | 'unsupported-media-type',
     readonly problem: string,
+    readonly status: 400 | 415,
   ) {}
 }
 

@@ -1,15 +1,18 @@
-import { BadRequestException, Body, Controller, ForbiddenException, HttpCode, Inject, Post, Req, HttpException, UseGuards } from '@nestjs/common';
-import { IngestionPressureGuard } from '../operations/ingestion-pressure.guard';
+import { Body, Controller, ForbiddenException, HttpCode, Inject, Post, Req, HttpException, UseGuards } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { QUARANTINE_STORE, type QuarantineStore } from '@concord/quarantine';
 import type { Transport } from '@concord/event-store';
-import { IngestEventsCommand, type IngestResult } from './ingest-events.command';
-import { serializeForQuarantine } from './ingest-events.handler';
-import { readIngestBody, UnparsableBody } from './ingest-body';
 import { principalOf } from '../access/request-auth';
 import { Roles } from '../access/route-access';
+import { rawBodyOf } from '../http/json-body-parser';
+import { IngestionPressureGuard } from '../operations/ingestion-pressure.guard';
+import { IngestEventsCommand, type IngestResult } from './ingest-events.command';
+import { serializeForQuarantine } from './ingest-events.handler';
+import { readIngestBody, RefusedBody } from './ingest-body';
+
+const STATUS_TEXT = { 400: 'Bad Request', 413: 'Payload Too Large', 415: 'Unsupported Media Type' } as const;
 
 @ApiTags('ingest')
 @Controller('v1/events')
@@ -41,12 +44,13 @@ export class IngestController {
     const principal = principalOf(request);
     const transport: Transport = { kind: 'http', requestId: String(request.id), ...(principal ? { credential: principal.keyId } : {}) };
     const allowedSources = principal?.role === 'connector' ? principal.sources : undefined;
-    if (body instanceof UnparsableBody) {
-      return await this.refuseWholeBody(body.text, 'malformed-json', body.problem, transport, 400);
+    if (body instanceof RefusedBody) {
+      return await this.refuseWholeBody(body.raw, body.reason, body.problem, transport, body.status);
     }
     const parsed = readIngestBody(body);
     if (!parsed.ok) {
-      return await this.refuseWholeBody(serializeForQuarantine(body), 'not-an-object', parsed.message, transport, parsed.status);
+      const raw = rawBodyOf(request) ?? serializeForQuarantine(body);
+      return await this.refuseWholeBody(raw, 'not-an-object', parsed.message, transport, parsed.status);
     }
     const results: IngestResult[] = await this.commands.execute(
       new IngestEventsCommand(parsed.items.map((payload) => ({ payload, transport, ...(allowedSources ? { allowedSources } : {}) }))),
@@ -59,9 +63,14 @@ export class IngestController {
   }
 
   /** Even a body we cannot read item by item is kept, so nothing a producer sent is lost without a trace. */
-  private async refuseWholeBody(raw: string, reason: 'malformed-json' | 'not-an-object', message: string, transport: Transport, status: 400 | 413): Promise<never> {
+  private async refuseWholeBody(
+    raw: string,
+    reason: RefusedBody['reason'] | 'not-an-object',
+    message: string,
+    transport: Transport,
+    status: 400 | 413 | 415,
+  ): Promise<never> {
     const [entry] = await this.quarantine.recordMany([{ reason, message, raw, transport }]);
-    if (status === 413) throw new HttpException({ statusCode: 413, error: 'Payload Too Large', message, quarantineId: entry!.id }, 413);
-    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message, quarantineId: entry!.id });
+    throw new HttpException({ statusCode: status, error: STATUS_TEXT[status], reason, message, quarantineId: entry!.id }, status);
   }
 }

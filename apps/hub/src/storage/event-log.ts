@@ -14,6 +14,7 @@ export function openEventLog(config: ConcordConfig, clock: Clock, kurrentClient?
     clock,
     synchronous: config.CONCORD_SQLITE_SYNCHRONOUS,
     maxEventsPerCommit: config.CONCORD_MAX_EVENTS_PER_COMMIT,
+    writer: config.CONCORD_SQLITE_WRITER,
   });
 }
 

@@ -1,16 +1,13 @@
+import { performance } from 'node:perf_hooks';
 import { StoreUnavailableError, systemClock, type Clock } from '@concord/common';
 import { migrate, openDatabase, type SqliteDatabase } from '@concord/sqlite';
-import { chainHash, contentDigest, GENESIS_HASH } from '../chain';
-import { performance } from 'node:perf_hooks';
 import type {
-  AppendedEvent,
-  CommitStats,
-  EventStoreTelemetry,
   AppendRequest,
   AppendResult,
+  CommitStats,
+  EventStoreTelemetry,
   DuplicateReceipt,
   EventStore,
-  NewEvent,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
@@ -19,10 +16,12 @@ import type {
   Subscription,
   Transport,
 } from '../event-store.port';
-import { revisionConflict } from '../expected-revision';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows';
-import { EVENT_LOG_NAMESPACE, eventLogMigrations } from './schema';
+import { InlineLogWriterChannel, type LogWriterChannel } from './log-writer-channel';
 import { LogSubscription } from './log-subscription';
+import { prepareRequest, type PreparedRequest } from './prepared-append';
+import { EVENT_LOG_NAMESPACE, eventLogMigrations } from './schema';
+import { ThreadLogWriterChannel } from './thread-log-writer';
 
 export interface SqliteEventStoreOptions {
   readonly clock?: Clock;
@@ -31,80 +30,89 @@ export interface SqliteEventStoreOptions {
   readonly maxEventsPerCommit?: number;
   /** How often a live subscription looks for events written by other processes. */
   readonly pollIntervalMs?: number;
+  /**
+   * `thread` (default for files): a worker thread owns the writing connection, so
+   * hashing, inserts and fsync run beside the caller's thread. `inline`: the
+   * caller's thread writes (always so for in-memory databases).
+   */
+  readonly writer?: 'thread' | 'inline';
+  /**
+   * Under load, how long (ms) a small group may wait for more appends before it is committed: at most
+   * until half as many events as the previous group are queued. 0 commits whatever is queued at once.
+   * At low load the previous group was small, so nothing waits.
+   */
+  readonly groupCommitWaitMs?: number;
 }
 
 interface PendingAppend {
-  readonly requests: readonly AppendRequest[];
+  readonly requests: readonly PreparedRequest[];
   readonly eventCount: number;
   readonly resolve: (results: AppendResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
-interface ExistingEvent {
-  position: number;
-  stream: string;
-  revision: number;
-  content_digest: string;
-}
-
-/** Thrown inside a transaction only to roll one request back to its savepoint. */
-class RequestRefused {
-  constructor(readonly result: AppendResult) {}
-}
-
 /**
  * The embedded event log on SQLite (better-sqlite3).
  *
- * Group commit: appends that arrive while a transaction is being prepared are
- * queued and committed together on the next turn of the event loop, one fsync
- * for all of them. Each request still succeeds or fails on its own (it runs in
- * a savepoint). Promises resolve only after COMMIT returned, so an
+ * Group commit: appends queue up while the writer commits the previous group;
+ * the next group takes everything queued (up to maxEventsPerCommit) into one
+ * transaction and one fsync. Each request still succeeds or fails on its own
+ * (it runs in a savepoint). Promises resolve only after COMMIT returned, so an
  * acknowledgement always means the events are on disk.
+ *
+ * Everything about an event that does not depend on its place in the log
+ * (digest, serialization, hashed text) is prepared when the append is called;
+ * the writer (see LogWriter) only decides positions, revisions, idempotency and
+ * hashes inside the transaction. Reads use this thread's own connection (WAL:
+ * readers never wait for the writer).
  */
 export class SqliteEventStore implements EventStore, EventStoreTelemetry {
   private readonly queue: PendingAppend[] = [];
   private queuedEvents = 0;
-  private readonly commitListeners = new Set<(commit: CommitStats) => void>();
-  private flushScheduled = false;
+  private lastGroupEvents = 0;
+  private waitTimer: NodeJS.Timeout | undefined;
+  private dispatchScheduled = false;
+  private committing = false;
   private closed = false;
-  private lastPosition: number;
   private readonly listeners = new Set<() => void>();
+  private readonly commitListeners = new Set<(commit: CommitStats) => void>();
   private readonly statements: ReturnType<SqliteEventStore['prepareStatements']>;
 
   private constructor(
     readonly db: SqliteDatabase,
+    private readonly writer: LogWriterChannel,
     private readonly clock: Clock,
     private readonly maxEventsPerCommit: number,
     private readonly pollIntervalMs: number,
+    private readonly groupCommitWaitMs: number,
   ) {
-    migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
     this.statements = this.prepareStatements();
-    this.lastPosition = this.readHead();
   }
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
-    const db = openDatabase(file, { synchronous: options.synchronous ?? 'FULL' });
-    return new SqliteEventStore(db, options.clock ?? systemClock, options.maxEventsPerCommit ?? 5000, options.pollIntervalMs ?? 200);
+    const synchronous = options.synchronous ?? 'FULL';
+    const db = openDatabase(file, { synchronous });
+    migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
+    const threaded = (options.writer ?? 'thread') === 'thread' && file !== ':memory:';
+    const writer = threaded ? new ThreadLogWriterChannel({ file, synchronous }) : new InlineLogWriterChannel(db);
+    return SqliteEventStore.withDefaults(db, writer, options);
   }
 
-  /** For callers that already own the connection (one file shared by several stores). */
+  /** For callers that already own the connection (one file shared by several stores): writes on that connection. */
   static onDatabase(db: SqliteDatabase, options: SqliteEventStoreOptions = {}): SqliteEventStore {
-    return new SqliteEventStore(db, options.clock ?? systemClock, options.maxEventsPerCommit ?? 5000, options.pollIntervalMs ?? 200);
+    migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
+    return SqliteEventStore.withDefaults(db, new InlineLogWriterChannel(db), options);
+  }
+
+  private static withDefaults(db: SqliteDatabase, writer: LogWriterChannel, options: SqliteEventStoreOptions): SqliteEventStore {
+    const { clock = systemClock, maxEventsPerCommit = 5000, pollIntervalMs = 200, groupCommitWaitMs = 1 } = options;
+    return new SqliteEventStore(db, writer, clock, maxEventsPerCommit, pollIntervalMs, groupCommitWaitMs);
   }
 
   private prepareStatements() {
     const db = this.db;
     return {
       head: db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
-      byId: db.prepare('SELECT position, stream, revision, content_digest FROM events WHERE event_id = ?'),
-      tail: db.prepare('SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
-      insert: db.prepare(
-        `INSERT INTO events (${EVENT_COLUMNS}) VALUES (@position, @event_id, @stream, @revision, @type, @schema_version, @source, @subject_type, @subject_id, @occurred_at, @recorded_at, @source_sequence, @correlation_id, @causation_id, @actor, @data, @transport, @content_digest, @prev_hash, @hash)`,
-      ),
-      heartbeat: db.prepare(
-        'INSERT INTO store_heartbeat (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at',
-      ),
-      receipt: db.prepare('INSERT INTO event_receipts (event_id, received_at, transport) VALUES (?, ?, ?)'),
       receipts: db.prepare('SELECT received_at, transport FROM event_receipts WHERE event_id = ? ORDER BY rowid'),
       getEvent: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`),
       readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
@@ -117,11 +125,19 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
   appendMany(requests: readonly AppendRequest[]): Promise<AppendResult[]> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the event store is closed'));
     if (requests.length === 0) return Promise.resolve([]);
+    let prepared: PreparedRequest[];
+    try {
+      const recordedAt = this.clock.now().toISOString();
+      prepared = requests.map((request) => prepareRequest(request, recordedAt));
+    } catch (error) {
+      // Not serializable as canonical JSON (NaN, a bigint…): the caller's mistake, refused before it is queued.
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      const eventCount = requests.reduce((sum, r) => sum + r.events.length, 0);
-      this.queue.push({ requests, eventCount, resolve, reject });
+      const eventCount = prepared.reduce((sum, r) => sum + r.events.length, 0);
+      this.queue.push({ requests: prepared, eventCount, resolve, reject });
       this.queuedEvents += eventCount;
-      this.scheduleFlush();
+      this.scheduleDispatch();
     });
   }
 
@@ -130,13 +146,33 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
     return result!;
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
+  /**
+   * At most one group is being committed; the next one collects what arrives meanwhile. When the
+   * writer is free, a group goes on the next turn of the event loop, unless it is much smaller than the
+   * previous one: then it waits up to groupCommitWaitMs for the producers that the last commit just
+   * answered, rather than spending a whole fsync on a handful of events.
+   */
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled || this.committing) return;
+    const worthCommitting = Math.max(1, Math.floor(this.lastGroupEvents / 2));
+    if (this.groupCommitWaitMs > 0 && this.queuedEvents < worthCommitting && !this.closed) {
+      this.waitTimer ??= setTimeout(() => {
+        this.waitTimer = undefined;
+        this.dispatchSoon();
+      }, this.groupCommitWaitMs);
+      return;
+    }
+    this.dispatchSoon();
+  }
+
+  private dispatchSoon(): void {
+    if (this.dispatchScheduled || this.committing) return;
+    if (this.waitTimer) clearTimeout(this.waitTimer);
+    this.waitTimer = undefined;
+    this.dispatchScheduled = true;
     setImmediate(() => {
-      this.flushScheduled = false;
-      this.flush();
-      if (this.queue.length > 0) this.scheduleFlush();
+      this.dispatchScheduled = false;
+      void this.dispatch();
     });
   }
 
@@ -148,38 +184,13 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
       if (group.length > 0 && events + next.eventCount > this.maxEventsPerCommit) break;
       group.push(this.queue.shift()!);
       events += next.eventCount;
-      this.queuedEvents -= next.eventCount;
     }
+    this.queuedEvents -= events;
+    this.lastGroupEvents = events;
     return group;
   }
 
-  private flush(): void {
-    const group = this.takeGroup();
-    if (group.length === 0) return;
-    const recordedAt = this.clock.now().toISOString();
-    const started = performance.now();
-    let results: AppendResult[][];
-    try {
-      results = this.db.transaction(() => group.map((pending) => pending.requests.map((r) => this.appendOne(r, recordedAt))))();
-    } catch (error) {
-      // Nothing of this group is on disk: forget the positions it had taken.
-      this.lastPosition = this.readHead();
-      const failure = new StoreUnavailableError(`the event log could not commit: ${describeError(error)}`, { cause: error });
-      for (const pending of group) pending.reject(failure);
-      return;
-    }
-    group.forEach((pending, index) => pending.resolve(results[index]!));
-    for (const listener of this.listeners) listener();
-    if (this.commitListeners.size > 0) {
-      const commit: CommitStats = {
-        requests: group.reduce((sum, pending) => sum + pending.requests.length, 0),
-        events: group.reduce((sum, pending) => sum + pending.eventCount, 0),
-        seconds: (performance.now() - started) / 1000,
-      };
-      for (const listener of this.commitListeners) listener(commit);
-    }
-  }
-
+  /** Events accepted by appendMany that wait for their group commit (backpressure reads this). */
   pendingEvents(): number {
     return this.queuedEvents;
   }
@@ -189,56 +200,38 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
     return () => this.commitListeners.delete(listener);
   }
 
-  private appendOne(request: AppendRequest, recordedAt: string): AppendResult {
-    const positionBefore = this.lastPosition;
-    try {
-      // A nested better-sqlite3 transaction is a savepoint: a refused request leaves no trace.
-      return this.db.transaction(() => this.appendInSavepoint(request, recordedAt))();
-    } catch (error) {
-      this.lastPosition = positionBefore;
-      if (error instanceof RequestRefused) return error.result;
-      throw error;
-    }
+  private reportCommit(group: readonly PendingAppend[], started: number): void {
+    if (this.commitListeners.size === 0) return;
+    const commit: CommitStats = {
+      requests: group.reduce((sum, pending) => sum + pending.requests.length, 0),
+      events: group.reduce((sum, pending) => sum + pending.eventCount, 0),
+      seconds: (performance.now() - started) / 1000,
+    };
+    for (const listener of this.commitListeners) listener(commit);
   }
 
-  private appendInSavepoint(request: AppendRequest, recordedAt: string): AppendResult {
-    const { stream, events } = request;
-    const tail = this.statements.tail.get(stream) as { revision: number; hash: string } | undefined;
-    let revision = tail?.revision ?? -1;
-    let prevHash = tail?.hash ?? GENESIS_HASH;
-    const outcomes: AppendedEvent[] = [];
-    let checkedRevision = false;
-
-    for (const event of events) {
-      const digest = contentDigest(event.envelope);
-      const existing = this.statements.byId.get(event.envelope.id) as ExistingEvent | undefined;
-      if (existing) {
-        if (existing.content_digest !== digest || existing.stream !== stream) {
-          throw new RequestRefused({
-            ok: false,
-            reason: 'id-reused-with-different-content',
-            eventId: event.envelope.id,
-            existing: { position: existing.position, stream: existing.stream, revision: existing.revision },
-          });
-        }
-        this.statements.receipt.run(event.envelope.id, recordedAt, JSON.stringify(event.transport));
-        outcomes.push({ id: event.envelope.id, status: 'duplicate', position: existing.position, stream, revision: existing.revision });
-        continue;
+  private async dispatch(): Promise<void> {
+    const group = this.takeGroup();
+    if (group.length === 0) return;
+    this.committing = true;
+    const started = performance.now();
+    try {
+      const results = await this.writer.commit(group.flatMap((pending) => pending.requests));
+      this.reportCommit(group, started);
+      let offset = 0;
+      for (const pending of group) {
+        pending.resolve(results.slice(offset, offset + pending.requests.length));
+        offset += pending.requests.length;
       }
-      if (!checkedRevision) {
-        // Checked only when something new is written: a retried append whose events are
-        // all stored already is a duplicate, whatever the stream has become since.
-        checkExpectedRevision(request, tail?.revision);
-        checkedRevision = true;
-      }
-      revision += 1;
-      const position = ++this.lastPosition;
-      const hash = chainHash(prevHash, { ...event.envelope, stream, revision, recordedAt, transport: event.transport });
-      this.statements.insert.run(toRow(event, { position, stream, revision, recordedAt, digest, prevHash, hash }));
-      prevHash = hash;
-      outcomes.push({ id: event.envelope.id, status: 'appended', position, stream, revision });
+      for (const listener of this.listeners) listener();
+    } catch (error) {
+      const failure =
+        error instanceof StoreUnavailableError ? error : new StoreUnavailableError(`the event log could not commit: ${describeError(error)}`, { cause: error });
+      for (const pending of group) pending.reject(failure);
+    } finally {
+      this.committing = false;
+      if (this.queue.length > 0) this.scheduleDispatch();
     }
-    return { ok: true, events: outcomes };
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -284,64 +277,33 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
   }
 
   async headPosition(): Promise<Position> {
-    return this.readHead();
+    return (this.statements.head.get() as { head: number }).head;
   }
 
+  /** Proves the writer itself can commit right now (through the same connection and thread that appends use). */
   async checkWritable(): Promise<void> {
     if (this.closed) throw new StoreUnavailableError('the event store is closed');
     try {
-      this.db.transaction(() => this.statements.heartbeat.run(this.clock.now().toISOString()))();
+      await this.writer.heartbeat(this.clock.now().toISOString());
     } catch (error) {
+      if (error instanceof StoreUnavailableError) throw error;
       throw new StoreUnavailableError(`the event log cannot take writes: ${describeError(error)}`, { cause: error });
     }
   }
 
-  private readHead(): number {
-    return (this.statements.head.get() as { head: number }).head;
-  }
-
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.queue.length > 0) this.flush();
     this.closed = true;
+    // Everything already accepted is still committed (or refused) before the writer stops.
+    if (this.waitTimer) this.dispatchSoon();
+    while (this.queue.length > 0 || this.committing || this.dispatchScheduled) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await this.writer.close();
     for (const listener of this.listeners) listener();
     this.listeners.clear();
     this.db.close();
   }
-}
-
-function checkExpectedRevision(request: AppendRequest, current: number | undefined): void {
-  const conflict = revisionConflict(request, current);
-  if (conflict) throw new RequestRefused(conflict);
-}
-
-function toRow(
-  event: NewEvent,
-  hub: { position: number; stream: string; revision: number; recordedAt: string; digest: string; prevHash: string; hash: string },
-): EventRow {
-  const envelope = event.envelope;
-  return {
-    position: hub.position,
-    event_id: envelope.id,
-    stream: hub.stream,
-    revision: hub.revision,
-    type: envelope.type,
-    schema_version: envelope.schemaVersion,
-    source: envelope.source,
-    subject_type: envelope.subject.type,
-    subject_id: envelope.subject.id,
-    occurred_at: envelope.occurredAt,
-    recorded_at: hub.recordedAt,
-    source_sequence: envelope.sourceSequence ?? null,
-    correlation_id: envelope.correlationId ?? null,
-    causation_id: envelope.causationId ?? null,
-    actor: envelope.actor ? JSON.stringify(envelope.actor) : null,
-    data: JSON.stringify(envelope.data),
-    transport: JSON.stringify(event.transport),
-    content_digest: hub.digest,
-    prev_hash: hub.prevHash,
-    hash: hub.hash,
-  };
 }
 
 function describeError(error: unknown): string {
