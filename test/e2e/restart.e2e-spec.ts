@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { authHeader, TEST_SECURITY_ENV } from './support/auth';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chainHash, GENESIS_HASH, type StoredEvent } from '@concord/event-store';
@@ -59,7 +60,7 @@ describe('restart', () => {
     function startProcess(): Promise<string> {
       child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/hub/src/main.ts'], {
         cwd: root,
-        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0' },
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CONCORD_DATA_DIR: dataDir, NO_COLOR: '1', FORCE_COLOR: '0', ...TEST_SECURITY_ENV },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const started = child;
@@ -91,7 +92,7 @@ describe('restart', () => {
     }
 
     async function post(base: string, body: unknown) {
-      const response = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeader() }, body: JSON.stringify(body) });
       return { status: response.status, body: (await response.json()) as { results: Array<{ status: string; position: number }> } };
     }
 
@@ -106,7 +107,7 @@ describe('restart', () => {
       const health = (await (await fetch(`${restarted}/health`)).json()) as { headPosition: number };
       expect(health.headPosition).toBe(50);
       for (const stream of ['order-SO-0', 'order-SO-1', 'order-SO-2']) {
-        const read = (await (await fetch(`${restarted}/v1/streams/${stream}?view=stored`)).json()) as { events: StoredEvent[] };
+        const read = (await (await fetch(`${restarted}/v1/streams/${stream}?view=stored`, { headers: authHeader() })).json()) as { events: StoredEvent[] };
         expect(read.events.length).toBeGreaterThanOrEqual(16);
         expectLinkedChain(read.events);
       }

@@ -27,6 +27,7 @@ const samples: Record<string, Record<string, unknown>> = {
   'customer.upserted': { name: 'Ada', email: 'ada@example.com', phone: '+44 1', status: 'active', country: 'GB' },
   'invoice.issued': { orderId: 'SO-1', amount: 10, currency: 'EUR', dueDate: '2026-12-01' },
   'payment.received': { invoiceId: 'INV-1', amount: 10, currency: 'EUR' },
+  'quarantine.replayed': { quarantineId: 'q-1', attemptId: 'a-1', outcome: 'appended', corrected: false, eventId: 'e-1', position: 7, reason: 'fixed' },
 };
 
 /** Values that sit on or near the edges of the catalog's rules. */

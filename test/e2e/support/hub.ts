@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ManualClock, SeededIds } from '@concord/common';
 import { loadConfig } from '../../../apps/hub/src/config/concord-config';
 import { createHubApp } from '../../../apps/hub/src/create-hub-app';
+import { authHeader, TEST_SECURITY_ENV } from './auth';
 
 export interface InjectedResponse {
   readonly status: number;
@@ -34,14 +35,14 @@ export function tempDataDir(): string {
 export async function startHub(options: { dataDir?: string; clock?: ManualClock; seed?: number; env?: Record<string, string> } = {}): Promise<HubUnderTest> {
   const dataDir = options.dataDir ?? tempDataDir();
   const clock = options.clock ?? new ManualClock('2026-11-21T10:00:00.000Z');
-  const config = loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'fatal', ...options.env });
+  const config = loadConfig({ CONCORD_DATA_DIR: dataDir, CONCORD_LOG_LEVEL: 'fatal', ...TEST_SECURITY_ENV, ...options.env });
   const app = await createHubApp(config, { clock, ids: new SeededIds(options.seed ?? 1) });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   let closed = false;
 
   const inject = async (method: 'GET' | 'POST', url: string, payload?: string | Buffer, headers: Record<string, string> = {}) => {
-    const response = await app.inject({ method, url, payload, headers });
+    const response = await app.inject({ method, url, payload, headers: { ...authHeader(), ...headers } });
     let body: unknown;
     try {
       body = JSON.parse(response.body);
