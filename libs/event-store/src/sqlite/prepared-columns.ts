@@ -3,6 +3,26 @@ import type { PreparedEvent, PreparedRequest } from './prepared-append';
 
 // Type-only imports above: the writer thread loads this file, and must not load the contracts library.
 
+/** The fields of a PreparedEvent that travel as they are (its hashed text goes as two more columns). */
+const EVENT_FIELDS = [
+  'id',
+  'digest',
+  'type',
+  'schemaVersion',
+  'source',
+  'subjectType',
+  'subjectId',
+  'occurredAt',
+  'sourceSequence',
+  'correlationId',
+  'causationId',
+  'actorJson',
+  'dataJson',
+  'transportJson',
+] as const satisfies ReadonlyArray<keyof PreparedEvent>;
+
+type EventField = (typeof EVENT_FIELDS)[number];
+
 /**
  * A group of prepared requests laid out as one array per field. Handing a
  * group to the writer thread copies it (structured clone); arrays of strings
@@ -14,52 +34,23 @@ export interface PreparedColumns {
   readonly expectedRevisions: ExpectedRevision[];
   readonly recordedAts: string[];
   readonly eventCounts: number[];
-  readonly ids: string[];
-  readonly digests: string[];
-  readonly befores: string[];
-  readonly afters: string[];
-  readonly types: string[];
-  readonly schemaVersions: number[];
-  readonly sources: string[];
-  readonly subjectTypes: string[];
-  readonly subjectIds: string[];
-  readonly occurredAts: string[];
-  readonly sourceSequences: Array<number | null>;
-  readonly correlationIds: Array<string | null>;
-  readonly causationIds: Array<string | null>;
-  readonly actorJsons: Array<string | null>;
-  readonly dataJsons: string[];
-  readonly transportJsons: string[];
+  readonly hashedBefore: string[];
+  readonly hashedAfter: string[];
+  readonly events: { [F in EventField]: Array<PreparedEvent[F]> };
 }
 
 export function toColumns(requests: readonly PreparedRequest[]): PreparedColumns {
-  const columns: PreparedColumns = {
-    streams: [], expectedRevisions: [], recordedAts: [], eventCounts: [],
-    ids: [], digests: [], befores: [], afters: [], types: [], schemaVersions: [], sources: [], subjectTypes: [], subjectIds: [],
-    occurredAts: [], sourceSequences: [], correlationIds: [], causationIds: [], actorJsons: [], dataJsons: [], transportJsons: [],
-  };
+  const events = Object.fromEntries(EVENT_FIELDS.map((field) => [field, []])) as unknown as Record<EventField, unknown[]>;
+  const columns = { streams: [], expectedRevisions: [], recordedAts: [], eventCounts: [], hashedBefore: [], hashedAfter: [], events } as PreparedColumns;
   for (const request of requests) {
     columns.streams.push(request.stream);
     columns.expectedRevisions.push(request.expectedRevision);
     columns.recordedAts.push(request.recordedAt);
     columns.eventCounts.push(request.events.length);
     for (const event of request.events) {
-      columns.ids.push(event.id);
-      columns.digests.push(event.digest);
-      columns.befores.push(event.text.before);
-      columns.afters.push(event.text.after);
-      columns.types.push(event.type);
-      columns.schemaVersions.push(event.schemaVersion);
-      columns.sources.push(event.source);
-      columns.subjectTypes.push(event.subjectType);
-      columns.subjectIds.push(event.subjectId);
-      columns.occurredAts.push(event.occurredAt);
-      columns.sourceSequences.push(event.sourceSequence);
-      columns.correlationIds.push(event.correlationId);
-      columns.causationIds.push(event.causationId);
-      columns.actorJsons.push(event.actorJson);
-      columns.dataJsons.push(event.dataJson);
-      columns.transportJsons.push(event.transportJson);
+      columns.hashedBefore.push(event.text.before);
+      columns.hashedAfter.push(event.text.after);
+      for (const field of EVENT_FIELDS) events[field].push(event[field]);
     }
   }
   return columns;
@@ -67,27 +58,14 @@ export function toColumns(requests: readonly PreparedRequest[]): PreparedColumns
 
 export function fromColumns(columns: PreparedColumns): PreparedRequest[] {
   const requests: PreparedRequest[] = [];
+  const values = columns.events as unknown as Record<EventField, unknown[]>;
   let at = 0;
   for (let r = 0; r < columns.streams.length; r++) {
     const events: PreparedEvent[] = [];
     for (let end = at + columns.eventCounts[r]!; at < end; at++) {
-      events.push({
-        id: columns.ids[at]!,
-        digest: columns.digests[at]!,
-        text: { before: columns.befores[at]!, after: columns.afters[at]! },
-        type: columns.types[at]!,
-        schemaVersion: columns.schemaVersions[at]!,
-        source: columns.sources[at]!,
-        subjectType: columns.subjectTypes[at]!,
-        subjectId: columns.subjectIds[at]!,
-        occurredAt: columns.occurredAts[at]!,
-        sourceSequence: columns.sourceSequences[at]!,
-        correlationId: columns.correlationIds[at]!,
-        causationId: columns.causationIds[at]!,
-        actorJson: columns.actorJsons[at]!,
-        dataJson: columns.dataJsons[at]!,
-        transportJson: columns.transportJsons[at]!,
-      });
+      const event: Record<string, unknown> = { text: { before: columns.hashedBefore[at]!, after: columns.hashedAfter[at]! } };
+      for (const field of EVENT_FIELDS) event[field] = values[field][at];
+      events.push(event as unknown as PreparedEvent);
     }
     requests.push({ stream: columns.streams[r]!, expectedRevision: columns.expectedRevisions[r]!, recordedAt: columns.recordedAts[r]!, events });
   }
