@@ -228,6 +228,8 @@ describe('POST /v1/events (through the real Fastify app)', () => {
       const response = await hub.post('/v1/events', body);
       expect(response.status).toBe(status);
       expect(response.body.message).toMatch(message);
+      expect(response.body.reason).toBe('invalid-batch');
+      expect((await hub.get(`/v1/quarantine/${response.body.quarantineId as string}`)).body.raw).toBe(JSON.stringify(body));
       expect((await hub.get('/v1/events/x')).status).toBe(404);
     });
 
@@ -235,7 +237,7 @@ describe('POST /v1/events (through the real Fastify app)', () => {
       const tooMany = Array.from({ length: 1001 }, (_, i) => statusChanged(`m-${i}`, 'SO-1', 'OPEN'));
       const refused = await hub.post('/v1/events', { events: tooMany });
       expect(refused.status).toBe(413);
-      expect(refused.body.message).toMatch(/at most 1000/);
+      expect(refused.body).toMatchObject({ reason: 'invalid-batch', message: expect.stringMatching(/at most 1000/) });
       expect((await hub.get('/health')).body.headPosition).toBe(0);
 
       const accepted = await hub.post('/v1/events', { events: tooMany.slice(0, 1000) });

@@ -7,6 +7,8 @@ export type QuarantineReason =
   | 'malformed-json'
   /** The body's media type is not JSON. */
   | 'unsupported-media-type'
+  /** A body whose batch shape cannot be answered item by item (empty, not an array, extra keys, over 1,000). */
+  | 'invalid-batch'
   /** A connector key sent an event for a source it is not granted. */
   | 'source-not-allowed'
   /** A webhook whose signature headers were missing, malformed or matched no configured secret. */

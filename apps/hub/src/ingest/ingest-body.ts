@@ -20,7 +20,7 @@ export class RefusedBody {
 
 export type IngestBody =
   | { readonly ok: true; readonly items: readonly unknown[]; readonly batch: boolean }
-  | { readonly ok: false; readonly status: 400 | 413; readonly message: string };
+  | { readonly ok: false; readonly status: 400 | 413; readonly reason: 'not-an-object' | 'invalid-batch'; readonly message: string };
 
 /**
  * One envelope, or `{ "events": [ … ] }` with 1..1000 envelopes. Whether each
@@ -29,19 +29,19 @@ export type IngestBody =
  */
 export function readIngestBody(body: unknown): IngestBody {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return { ok: false, status: 400, message: 'the body must be one event object or {"events": [ … ]}' };
+    return { ok: false, status: 400, reason: 'not-an-object', message: 'the body must be one event object or {"events": [ … ]}' };
   }
   const record = body as Record<string, unknown>;
   if (!('events' in record)) return { ok: true, items: [record], batch: false };
   const extra = Object.keys(record).filter((key) => key !== 'events');
   if (extra.length > 0) {
-    return { ok: false, status: 400, message: `a batch has only "events"; unexpected: ${extra.slice(0, 5).join(', ')}` };
+    return { ok: false, status: 400, reason: 'invalid-batch', message: `a batch has only "events"; unexpected: ${extra.slice(0, 5).join(', ')}` };
   }
   const events = record.events;
-  if (!Array.isArray(events)) return { ok: false, status: 400, message: '"events" must be an array of event objects' };
-  if (events.length === 0) return { ok: false, status: 400, message: '"events" must hold at least one event' };
+  if (!Array.isArray(events)) return { ok: false, status: 400, reason: 'invalid-batch', message: '"events" must be an array of event objects' };
+  if (events.length === 0) return { ok: false, status: 400, reason: 'invalid-batch', message: '"events" must hold at least one event' };
   if (events.length > MAX_EVENTS_PER_REQUEST) {
-    return { ok: false, status: 413, message: `a batch holds at most ${MAX_EVENTS_PER_REQUEST} events; got ${events.length}` };
+    return { ok: false, status: 413, reason: 'invalid-batch', message: `a batch holds at most ${MAX_EVENTS_PER_REQUEST} events; got ${events.length}` };
   }
   return { ok: true, items: events, batch: true };
 }

@@ -50,7 +50,7 @@ export class IngestController {
     const parsed = readIngestBody(body);
     if (!parsed.ok) {
       const raw = rawBodyOf(request) ?? serializeForQuarantine(body);
-      return await this.refuseWholeBody(raw, 'not-an-object', parsed.message, transport, parsed.status);
+      return await this.refuseWholeBody(raw, parsed.reason, parsed.message, transport, parsed.status);
     }
     const results: IngestResult[] = await this.commands.execute(
       new IngestEventsCommand(parsed.items.map((payload) => ({ payload, transport, ...(allowedSources ? { allowedSources } : {}) }))),
@@ -65,7 +65,7 @@ export class IngestController {
   /** Even a body we cannot read item by item is kept, so nothing a producer sent is lost without a trace. */
   private async refuseWholeBody(
     raw: string,
-    reason: RefusedBody['reason'] | 'not-an-object',
+    reason: RefusedBody['reason'] | 'not-an-object' | 'invalid-batch',
     message: string,
     transport: Transport,
     status: 400 | 413 | 415,
