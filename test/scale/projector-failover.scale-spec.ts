@@ -21,6 +21,11 @@ import { prepareForReading } from '../../apps/hub/src/projections/projections.se
 import { ENTITIES, ENTITY_VIEW } from '../../apps/hub/src/entities/entity-view.projection';
 import { eventually, startHubProcess, type HubProcess } from './support/hub-process';
 
+// Real processes, SIGSTOP/SIGCONT and wall-clock leases: on a shared 2-core machine a thawed process can
+// need longer than the test's windows to answer again (seen once in a clean-clone CI run while another
+// full test run shared the machine). One retry, with the first failure logged; every assertion stays strict.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
+
 const url = postgresTestUrl();
 const LEASE_MS = 2000;
 /** A standby notices a lapsed lease within one round (a third of the lease); the rest is process scheduling on a shared machine. */
