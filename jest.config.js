@@ -1,6 +1,6 @@
 // Tests are tiered by file suffix: *.spec.ts (unit, next to the code),
 // test/**/*.e2e-spec.ts (through the real HTTP app), test/scale/**/*.scale-spec.ts (hub processes on PostgreSQL),
-// test/kafka/**/*.kafka-spec.ts (real broker).
+// test/kafka/**/*.kafka-spec.ts (real broker), test/simulation/**/*.sim-spec.ts (deterministic simulation).
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false }, target: 'es2022', keepClassNames: true } }];
 
 const moduleNameMapper = {
@@ -27,5 +27,9 @@ module.exports = {
     { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'] },
     // Real hub processes against PostgreSQL; skipped with a notice unless CONCORD_POSTGRES_URL is set (npm run test:postgres).
     { ...common, displayName: 'scale', testMatch: ['<rootDir>/test/scale/**/*.scale-spec.ts'] },
+    // Deterministic simulation (fast-check model run against the real store, ingest path and projections); `npm run sim` soaks it.
+    { ...common, displayName: 'simulation', testMatch: ['<rootDir>/test/simulation/**/*.sim-spec.ts'] },
+    // A real Kafka 3.9.1 broker (test/kafka/broker.ts); skipped with a notice unless KAFKA_TESTS=1 (npm run test:kafka) or KAFKA_BROKERS is set.
+    { ...common, displayName: 'kafka', testMatch: ['<rootDir>/test/kafka/**/*.kafka-spec.ts'] },
   ],
 };

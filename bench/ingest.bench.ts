@@ -16,14 +16,19 @@
  *          e.g. CONCORD_SQLITE_WRITER=inline)
  *          --ceiling (also alternate runs against a bare node:http server that stores nothing:
  *          what HTTP alone reaches on this machine at that moment)
+ *          --workload orders|customers (orders: no personal data; customers: customer.upserted with
+ *          three personal fields, sealed per subject at ingest; compare with --baseline of a build
+ *          from before personal data was sealed to see what sealing costs)
  */
 import { execFileSync, fork } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LoadPlan, LoadReport } from './support/load-generator';
 import { cpuProbeMicros, machineFacts } from './support/machine';
 import { BARE_HTTP, startHubProcess } from './support/hub-process';
+import { peakRssOf, reportFigures } from './support/figures';
+import { recordInResults } from './support/results';
 import { median } from './support/stats';
 
 interface Scenario {
@@ -90,6 +95,8 @@ interface RunFigures extends LoadReport {
   readonly load: number;
   /** cpuProbeMicros() just before the run: how slow the CPU was at the time. */
   readonly probe: number;
+  /** The hub process's peak resident set (MiB). */
+  readonly peakRssMiB: number;
 }
 
 async function runOnce(scenario: Scenario, run: number, settings: { root: string; env?: Record<string, string>; warmupMs: number; durationMs: number; profileDir?: string }): Promise<RunFigures> {
@@ -107,11 +114,12 @@ async function runOnce(scenario: Scenario, run: number, settings: { root: string
         eventsPerRequest: scenario.eventsPerRequest,
         warmupMs: settings.warmupMs,
         durationMs: settings.durationMs,
+        workload: option('workload', 'orders') === 'customers' ? 'customers' : 'orders',
       },
       hub.process.pid,
     );
     const health = (await (await fetch(`${hub.url}/health`)).json()) as { headPosition: number };
-    return { ...report, stored: health.headPosition, load: loadavg()[0]!, probe };
+    return { ...report, stored: health.headPosition, load: loadavg()[0]!, probe, peakRssMiB: peakRssOf(hub.process.pid) };
   } finally {
     await hub.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -155,7 +163,10 @@ async function main(): Promise<void> {
   const which = option('scenario', 'all');
   const profileOption = option('profile', '');
   const profileDir = profileOption ? resolve(profileOption) : undefined;
-  const scenarios = SCENARIOS.filter((s) => which === 'all' || s.name === which);
+  const customers = option('workload', 'orders') === 'customers';
+  const scenarios = SCENARIOS.filter((s) => which === 'all' || s.name === which).map((s) =>
+    customers ? { ...s, title: `${s.title}, customer.upserted with 3 personal fields` } : s,
+  );
   if (scenarios.length === 0) throw new Error(`unknown scenario ${which}`);
 
   if (!flag('no-build')) {
@@ -194,6 +205,17 @@ async function main(): Promise<void> {
       summary.push(summaryRow(`${build.label}${scenario.title}`, scenario.target, figures));
       const eps = median(figures.map((f) => f.eventsPerSecond));
       console.log(`  ${build.label}median: ${format(eps)} events/s (target ${format(scenario.target)}: ${eps >= scenario.target ? 'met' : 'NOT met'})`);
+      reportFigures([
+        {
+          bench: 'ingest',
+          scenario: `${build.label}${scenario.title}, over HTTP`,
+          eventsPerSecond: eps,
+          p50Ms: median(figures.map((f) => f.p50Ms)),
+          p99Ms: median(figures.map((f) => f.p99Ms)),
+          peakRssMiB: median(figures.map((f) => f.peakRssMiB)),
+          note: `hub CPU ${format(median(figures.map((f) => cpuMicros(f.cpu.hub, f.events))))} µs/event; target ${format(scenario.target)} events/s`,
+        },
+      ]);
     }
   }
 
@@ -212,15 +234,7 @@ async function main(): Promise<void> {
   if (lossDetected) console.error('WARNING: acknowledged and stored counts differ, or requests failed: see the runs above');
 
   if (flag('write')) {
-    const file = join(__dirname, 'RESULTS.md');
-    const begin = '<!-- bench:ingest:begin -->';
-    const end = '<!-- bench:ingest:end -->';
-    const existing = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmark results\n';
-    const block = `${begin}\n${table}\n${end}`;
-    const next = existing.includes(begin)
-      ? existing.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block)
-      : `${existing.trimEnd()}\n\n## Ingestion (\`npm run bench:ingest\`)\n\n${block}\n`;
-    writeFileSync(file, next);
+    const file = recordInResults('ingest', 'Ingestion (`npm run bench:ingest`)', table);
     console.log(`recorded in ${file}`);
   }
   if (lossDetected) process.exitCode = 1;

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BENCH_AUTH, startHubProcess } from './support/hub-process';
+import { peakRssOf, reportFigures } from './support/figures';
 import { machineFacts } from './support/machine';
 import { median, percentile } from './support/stats';
 
@@ -60,13 +61,14 @@ class VisibilityWatcher {
   }
 }
 
-async function runOnce(run: number, rate: number, seconds: number): Promise<{ p50: number; p99: number; max: number; sent: number }> {
+async function runOnce(run: number, rate: number, seconds: number): Promise<{ p50: number; p99: number; max: number; sent: number; peakRssMiB: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'concord-bench-latency-'));
   const hub = await startHubProcess(join(__dirname, '..'), dir);
   const latencies: number[] = [];
   const inFlight: Promise<void>[] = [];
   const watcher = new VisibilityWatcher(hub.url);
   let sent = 0;
+  let peakRssMiB = Number.NaN;
   try {
     const requestsPerSecond = rate / PER_REQUEST;
     const interval = 1000 / requestsPerSecond;
@@ -100,13 +102,14 @@ async function runOnce(run: number, rate: number, seconds: number): Promise<{ p5
       );
     }
     await Promise.all(inFlight);
+    peakRssMiB = peakRssOf(hub.process.pid);
   } finally {
     watcher.stop();
     await hub.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   const sorted = [...latencies].sort((a, b) => a - b);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, sent };
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? NaN, sent, peakRssMiB };
 }
 
 async function main(): Promise<void> {
@@ -115,13 +118,18 @@ async function main(): Promise<void> {
   const runs = flag('runs', 3);
   const p99s: number[] = [];
   const p50s: number[] = [];
+  const peaks: number[] = [];
   for (let run = 1; run <= runs; run++) {
     const result = await runOnce(run, rate, seconds);
     p99s.push(result.p99);
     p50s.push(result.p50);
+    peaks.push(result.peakRssMiB);
     console.log(`run ${run}: ${result.sent} events at ${rate}/s — ack→visible p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(1)} ms`);
   }
   console.log(`\ningest-to-visible at ${rate} events/s: median p50 ${median(p50s).toFixed(1)} ms, median p99 ${median(p99s).toFixed(1)} ms over ${runs} runs`);
+  reportFigures([
+    { bench: 'latency', scenario: `acknowledged → visible in GET /v1/entities at ${rate} events/s`, p50Ms: median(p50s), p99Ms: median(p99s), peakRssMiB: median(peaks), note: 'hub process peak RSS' },
+  ]);
   console.log(JSON.stringify(machineFacts(tmpdir())));
 }
 

@@ -11,6 +11,8 @@ export interface LoadPlan {
   readonly eventsPerRequest: number;
   readonly warmupMs: number;
   readonly durationMs: number;
+  /** `orders` (default): order events, no personal data; `customers`: customer.upserted with personal fields, sealed at ingest. */
+  readonly workload?: 'orders' | 'customers';
 }
 
 export interface LoadReport {
@@ -37,10 +39,23 @@ function eventJson(runId: string, client: number, sequence: number): string {
     : `${head}"type":"order.status-changed","data":{"status":"S${sequence % 5}","reason":"step ${sequence % 7}"}}`;
 }
 
+const CUSTOMERS = 20_000;
+
+/** A CRM reporting customers: name, e-mail and phone are personal (three sealed fields), status and country are not. */
+function customerJson(runId: string, client: number, sequence: number): string {
+  const customer = (sequence * 7919 + client * 104_729) % CUSTOMERS;
+  return (
+    `{"id":"${runId}-${client}-${sequence}","source":"crm","type":"customer.upserted","subject":{"type":"customer","id":"C-${customer}"},` +
+    `"occurredAt":"2026-11-21T10:00:00Z","data":{"name":"Customer ${customer}","email":"c${customer}@example.com","phone":"+44 20 7946 ${String(customer).padStart(5, '0')}",` +
+    `"status":"S${sequence % 5}","country":"GB"}}`
+  );
+}
+
 function bodyFor(plan: LoadPlan, client: number, firstSequence: number): string {
-  if (plan.eventsPerRequest === 1) return eventJson(plan.runId, client, firstSequence);
+  const json = plan.workload === 'customers' ? customerJson : eventJson;
+  if (plan.eventsPerRequest === 1) return json(plan.runId, client, firstSequence);
   const events: string[] = [];
-  for (let i = 0; i < plan.eventsPerRequest; i++) events.push(eventJson(plan.runId, client, firstSequence + i));
+  for (let i = 0; i < plan.eventsPerRequest; i++) events.push(json(plan.runId, client, firstSequence + i));
   return `{"events":[${events.join(',')}]}`;
 }
 

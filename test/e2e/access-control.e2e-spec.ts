@@ -96,6 +96,12 @@ describe('access control on every route', () => {
       'GET /v1/whoami': ['connector', 'analyst', 'auditor', 'admin'],
       'GET /ui': 'public',
       'GET /ui/*': 'public',
+      'GET /v1/audit/public-key': ['auditor', 'admin'],
+      'GET /v1/audit/seals': ['auditor', 'admin'],
+      'POST /v1/audit/seals': ['admin'],
+      'GET /v1/audit/verify': ['auditor', 'admin'],
+      'POST /v1/audit/verify': ['auditor', 'admin'],
+      'POST /v1/subjects/:type/:id/forget': ['admin'],
     };
     const actual = Object.fromEntries(
       routes.filter((r) => `${r.method} ${r.url}` in pinned).map((r) => [`${r.method} ${r.url}`, r.access?.kind === 'roles' ? [...r.access.roles].sort() : r.access?.kind]),

@@ -12,13 +12,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ContractRegistry, exampleContracts } from '@concord/contracts';
-import { SqliteEventStore } from '@concord/event-store';
-import { PostgresReadModelStore, ProjectionRunner, type Doc, type ReadModelStore } from '@concord/projections';
 import { dropPostgresSchema, noticePostgresSkipped, postgresTestUrl } from '@concord/projections/testing';
-import { hubProjections } from '../../apps/hub/src/projections/hub-projections';
-import { prepareForReading } from '../../apps/hub/src/projections/projections.service';
-import { ENTITIES, ENTITY_VIEW } from '../../apps/hub/src/entities/entity-view.projection';
+import { ENTITY_VIEW } from '../../apps/hub/src/entities/entity-view.projection';
+import { rebuildEntityView } from './support/entity-view-rebuild';
 import { eventually, startHubProcess, type HubProcess } from './support/hub-process';
 
 // Real processes, SIGSTOP/SIGCONT and wall-clock leases: on a shared 2-core machine a thawed process can
@@ -154,43 +150,14 @@ interface ProjectionView {
     );
 
     // The live read model (built by three projector terms) equals a rebuild from the log, event for event.
-    const live = await PostgresReadModelStore.open({ connectionString: url!, schema });
-    const rebuilt = await PostgresReadModelStore.open({ connectionString: url!, schema: rebuiltSchema });
-    const log = SqliteEventStore.open(join(dataDir, 'events.db'), { synchronous: 'NORMAL' });
-    try {
-      expect((await live.lease(ENTITY_VIEW))!.token).toBe(3); // first holder, standby, first holder again
-      const registry = new ContractRegistry(exampleContracts);
-      const projection = hubProjections(registry).find((p) => p.name === ENTITY_VIEW)!;
-      const runner = new ProjectionRunner(projection, { store: log, readModels: rebuilt, clock: { now: () => new Date() }, prepare: prepareForReading(registry) });
-      await runner.load();
-      expect(await runner.catchUp()).toBe(head);
-
-      const liveDocs = await allDocuments(live);
-      expect(Object.keys(liveDocs)).toHaveLength(97);
-      expect(liveDocs).toEqual(await allDocuments(rebuilt));
-      const counted = Object.values(liveDocs).reduce(
-        (sum, doc) => sum + Object.values(doc.sources as Record<string, { events: number }>).reduce((n, s) => n + s.events, 0),
-        0,
-      );
-      expect(counted).toBe(head); // nothing applied twice, nothing skipped
-    } finally {
-      await log.close();
-      await live.close();
-      await rebuilt.close();
-    }
+    const compared = await rebuildEntityView(url!, schema, rebuiltSchema, dataDir);
+    expect(compared.leaseToken).toBe(3); // first holder, standby, first holder again
+    expect(compared.rebuiltTo).toBe(head);
+    expect(Object.keys(compared.live)).toHaveLength(97);
+    expect(compared.live).toEqual(compared.rebuilt);
+    expect(compared.countedEvents).toBe(head); // nothing applied twice, nothing skipped
   }, 120_000);
 });
 
 if (!url) noticePostgresSkipped('projector failover across processes');
 
-async function allDocuments(store: ReadModelStore): Promise<Record<string, Doc>> {
-  const docs: Record<string, Doc> = {};
-  let after: { value: string | number | null; key: string } | undefined;
-  for (;;) {
-    const page = await store.query(ENTITIES, { limit: 500, ...(after ? { after } : {}) });
-    for (const item of page.items) docs[item.key] = item.doc;
-    const last = page.items[page.items.length - 1];
-    if (!page.hasMore || !last) return docs;
-    after = { value: last.sortValue, key: last.key };
-  }
-}

@@ -8,7 +8,7 @@ const { spawnSync } = require('node:child_process');
 const { join } = require('node:path');
 const { Client } = require('pg');
 
-const SUITES = ['libs/projections/src', 'apps/hub/src/entities', 'test/e2e/entities', 'test/e2e/roles', 'test/scale'];
+const SUITES = ['libs/projections/src', 'apps/hub/src/entities', 'apps/hub/src/flows', 'test/e2e/entities', 'test/e2e/roles', 'test/e2e/stuck-flows', 'test/scale'];
 const CANDIDATES = process.env.CONCORD_POSTGRES_URL
   ? [process.env.CONCORD_POSTGRES_URL]
   : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];

@@ -60,7 +60,8 @@ describe('the dashboard in a real browser', () => {
   beforeAll(async () => {
     const started = Date.now();
     mkdirSync(SHOTS, { recursive: true });
-    hub = await startSecuredHub({ env: { CONCORD_UI_DIR: BUNDLE } });
+    // Reconciliation with its real API: rules without a grace period and a quick sweeper, so disagreements open at once.
+    hub = await startSecuredHub({ env: { CONCORD_UI_DIR: BUNDLE, CONCORD_RECONCILIATION_RULES: join(__dirname, 'reconciliation-rules.yaml'), CONCORD_RECONCILIATION_SWEEP_MS: '200' } });
     await hub.app.listen(0, '127.0.0.1');
     const address = hub.app.getHttpServer().address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -124,9 +125,11 @@ describe('the dashboard in a real browser', () => {
       expect(await admin.getByTestId('received-erp').textContent()).toBe('4');
       await admin.getByTestId('projections-table').getByText('entity-view').waitFor();
       expect(await admin.getByTestId('quarantine-figures').textContent()).toContain('Open2');
+      // Reconciliation is live: SO-1001's status conflict (ERP COMPLETED, CRM pending) is open.
+      await admin.getByTestId('recon-card').locator('div', { hasText: 'mismatch' }).getByRole('link', { name: '1' }).waitFor({ timeout: 10_000 });
       // Features of other branches show a designed state, not an error.
-      await admin.getByTestId('recon-card').getByText('not available on this hub yet').waitFor();
-      await admin.getByTestId('flows-card').getByText('not available on this hub yet').waitFor();
+      // Stuck flows exist (GET /v1/flows/stuck); this hub runs without flow rules, so nothing is overdue.
+      await admin.getByTestId('flows-card').getByText('No flow is overdue').waitFor();
 
       // Live: a new event shows up without a reload.
       await post([order('erp-evt-4', 'erp', 'SO-1004', { customerId: 'C-4', status: 'OPEN', total })]);
@@ -232,19 +235,50 @@ describe('the dashboard in a real browser', () => {
       await admin.locator('table.comparison th', { hasText: 'billing' }).waitFor();
     }));
 
-  it('shows the parts that wait for other APIs (reconciliation, verify, seals) in their designed “not available yet” state', () =>
-    timed('reconciliation + audit pages', async () => {
-      await admin.getByRole('link', { name: 'Reconciliation' }).click();
-      await admin.locator('[data-state="unavailable"]').first().waitFor();
+  it('shows the reconciliation report from the real API: filters, the item with its history and evidence, CSV, the verdict per field', () =>
+    timed('reconciliation (real API)', async () => {
+      await admin.getByRole('link', { name: 'Overview' }).click();
+      await admin.getByTestId('recon-card').locator('div', { hasText: 'mismatch' }).getByRole('link').click();
+      await admin.getByRole('heading', { name: 'Reconciliation' }).waitFor();
+      expect(admin.url()).toContain('kind=mismatch');
+      const row = admin.locator('tr', { hasText: 'order SO-1001' });
+      await row.waitFor();
+      expect(await row.textContent()).toContain('COMPLETED');
+      expect(await row.textContent()).toContain('open');
+      const download = admin.waitForEvent('download');
+      await admin.getByRole('button', { name: 'Export CSV' }).click();
+      expect((await download).suggestedFilename()).toBe('reconciliation.csv');
+      await row.getByRole('link', { name: 'order SO-1001' }).click();
+      await admin.getByRole('heading', { name: 'Item order/SO-1001:mismatch:status' }).waitFor();
+      await admin.getByText('disagreed').first().waitFor();
+      await admin.getByText('(≙ done)').first().waitFor();
+      await admin.getByRole('button', { name: 'erp-evt-3' }).click();
+      await admin.locator('pre.json', { hasText: 'shipped and invoiced' }).waitFor();
       await shot(admin, '10-reconciliation');
+      expect(await unlabelledControls(admin)).toEqual([]);
+
+      // Pending is empty (no grace period here); all shows the missing-billing items too.
+      await admin.goto(`${base}/ui/#/reconciliation?status=all&kind=missing`);
+      await admin.locator('tr', { hasText: 'order SO-1002' }).waitFor();
+
+      await admin.goto(`${base}/ui/#/entity/order/SO-1001`);
+      await admin.getByRole('heading', { name: 'Reconciliation verdict: disagreeing' }).waitFor();
+      expect(await admin.locator('tr.row-disagree', { hasText: 'status' }).last().textContent()).toContain('(≙ done)');
+      expect(await admin.locator('tr', { hasText: 'amount' }).last().locator('td').first().textContent()).toBe('match');
+      await shot(admin, '10b-entity-verdict');
+
       await admin.getByRole('link', { name: 'Audit' }).click();
-      await admin.getByTestId('verify-card').locator('[data-state="unavailable"]').waitFor();
-      await admin.getByTestId('seal-card').locator('[data-state="unavailable"]').waitFor();
-      // The flow view exists on this hub (audit trail); verify and seals do not yet.
+      // Seals and verification are on this hub (issue 5): seal the log now, then verify it for real.
+      const sealCard = admin.getByTestId('seal-card');
+      await sealCard.getByRole('button', { name: 'Seal now' }).click();
+      await sealCard.getByText(/^position \d/).waitFor();
+      const verifyCard = admin.getByTestId('verify-card');
+      await verifyCard.getByRole('button', { name: 'Run a verification' }).click();
+      await verifyCard.getByText('Intact').waitFor({ timeout: 20_000 });
       await shot(admin, '11-audit');
     }));
 
-  it('renders reconciliation, stuck flows and audit data in the shapes of issues 4 and 5 (those answers stubbed in the browser)', () =>
+  it('renders stuck flows and audit data in the shapes of issues 4 and 5 (those answers stubbed in the browser)', () =>
     timed('pages with the other branches’ APIs (stubbed)', async () => {
       const page = await browser.context.newPage();
       try {
@@ -252,31 +286,8 @@ describe('the dashboard in a real browser', () => {
         await page.goto(`${base}/ui/`);
         await page.getByLabel('API key').fill(TEST_ADMIN_KEY);
         await page.getByRole('button', { name: 'Log in' }).click();
-        const recon = page.getByTestId('recon-card');
-        await recon.getByRole('link', { name: '1' }).first().waitFor();
         await page.getByTestId('flows-card').getByText('order SO-1004').waitFor();
-        await shot(page, '13-overview-with-reconciliation');
-
-        await recon.locator('div', { hasText: 'mismatch' }).getByRole('link').click();
-        await page.getByRole('heading', { name: 'Reconciliation' }).waitFor();
-        expect(page.url()).toContain('kind=mismatch');
-        const row = page.locator('tr', { hasText: 'order SO-1001' });
-        await row.waitFor();
-        expect(await row.textContent()).toContain('COMPLETED');
-        const download = page.waitForEvent('download');
-        await page.getByRole('button', { name: 'Export CSV' }).click();
-        expect((await download).suggestedFilename()).toBe('reconciliation.csv');
-        await row.getByRole('link', { name: 'order SO-1001' }).click();
-        await page.getByRole('heading', { name: 'Item mismatch:order/SO-1001:status' }).waitFor();
-        await page.getByText('started').first().waitFor();
-        await page.getByRole('button', { name: 'erp-evt-3' }).click();
-        await page.locator('pre.json', { hasText: 'shipped and invoiced' }).waitFor();
-        await shot(page, '14-reconciliation-with-data');
-
-        await page.goto(`${base}/ui/#/entity/order/SO-1001`);
-        await page.getByRole('heading', { name: 'Reconciliation verdict: mismatch' }).waitFor();
-        expect(await page.locator('tr', { hasText: 'total.amount' }).last().textContent()).toContain('matched');
-        expect(await page.locator('tr.row-disagree', { hasText: 'status' }).last().textContent()).toContain('(≙ done)');
+        await shot(page, '13-overview-with-stubbed-flows');
 
         await page.getByRole('link', { name: 'Audit' }).click();
         await page.getByTestId('seal-card').getByText('position 7').waitFor();

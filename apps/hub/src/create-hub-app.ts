@@ -10,6 +10,7 @@ import { HubModule } from './app.module';
 import type { ConcordConfig } from './config/concord-config';
 import { installJsonBodyParser } from './http/json-body-parser';
 import { mountOpenApi } from './http/openapi';
+import { CorruptedHistoryFilter } from './http/corrupted-history.filter';
 import { StoreUnavailableFilter } from './http/store-unavailable.filter';
 import { MAX_BODY_BYTES } from './ingest/ingest-body';
 import { CONTRACT_REGISTRY, type HubRuntime } from './storage/storage.module';
@@ -44,7 +45,7 @@ export async function createHubApp(config: ConcordConfig, runtime: HubRuntime = 
   // Only `reply.sendFile` for the dashboard's controller: its routes stay in Nest's router, with @Public.
   await app.register(fastifyStatic, { root: app.get<UiBundle>(UI_BUNDLE).dir, serve: false, dotfiles: 'deny', suppressWarning: true });
   app.useGlobalPipes(new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true }));
-  app.useGlobalFilters(new StoreUnavailableFilter());
+  app.useGlobalFilters(new StoreUnavailableFilter(), new CorruptedHistoryFilter());
   mountOpenApi(app, app.get<ContractRegistry>(CONTRACT_REGISTRY));
   app.getHttpAdapter().getInstance().addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
+import { CorruptedHistoryError } from '@concord/common';
 import { redactKurrentUrl } from '@concord/event-store';
 import { ConfigError, loadConfig, type ConcordConfig } from './config/concord-config';
 import { createHubApp } from './create-hub-app';
@@ -39,7 +40,7 @@ function describeEventLog(config: ConcordConfig): string {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof WebhookConfigError) {
+  if (error instanceof ConfigError || error instanceof WebhookConfigError || error instanceof CorruptedHistoryError) {
     console.error(`Concord cannot start: ${error.message}`);
   } else {
     console.error('Concord failed to start:', error);

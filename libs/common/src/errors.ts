@@ -9,3 +9,18 @@ export class StoreUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * Stored history does not match its hash (a flipped bit, a torn or edited file): the store refuses to
+ * serve it rather than pass on silently changed history. Names the event when it can.
+ */
+export class CorruptedHistoryError extends Error {
+  override readonly name = 'CorruptedHistoryError';
+
+  constructor(
+    message: string,
+    readonly event?: { readonly id: string; readonly position: number; readonly stream: string },
+  ) {
+    super(message);
+  }
+}

@@ -1,4 +1,5 @@
 export * from './clock';
 export * from './ids';
+export * from './random';
 export * from './canonical-json';
 export * from './errors';

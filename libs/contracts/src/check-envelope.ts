@@ -1,4 +1,5 @@
-import { ENVELOPE_FIELDS, EventEnvelopeDto, type EventEnvelope } from './envelope';
+import { ANY_SUBJECT } from './contract';
+import { ENVELOPE_FIELDS, EventEnvelopeDto, HUB_SOURCE, type EventEnvelope } from './envelope';
 import { validateAgainst, type FieldError } from './field-errors';
 import { findJsonShapeProblem } from './json-safety';
 import type { ContractRegistry } from './registry';
@@ -63,7 +64,12 @@ export function checkEnvelope(registry: ContractRegistry, input: unknown): Envel
     const message = `${raw.type} has no schemaVersion ${schemaVersion} (latest is ${latest.version})`;
     return reject('unknown-schema-version', message, [{ field: 'schemaVersion', message }]);
   }
-  if (raw.subject.type !== contract.subjectType) {
+  if (contract.subjectType === ANY_SUBJECT) {
+    if (raw.source !== HUB_SOURCE) {
+      const message = `${raw.type} is about any subject type and is recorded by the hub only (source ${HUB_SOURCE})`;
+      return reject('subject-type-mismatch', message, [{ field: 'source', message }]);
+    }
+  } else if (raw.subject.type !== contract.subjectType) {
     const message = `subject.type must be ${contract.subjectType} for ${raw.type}, not ${raw.subject.type}`;
     return reject('subject-type-mismatch', message, [{ field: 'subject.type', message }]);
   }

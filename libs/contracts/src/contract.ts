@@ -23,6 +23,12 @@ export interface ContractDefinition<TData extends object = object> {
   readonly upcastFrom?: (previous: Record<string, unknown>) => TData;
 }
 
+/**
+ * `subjectType` of a contract the hub records about entities of any type
+ * (`subject.forgotten`). Only source `concord` may use such a contract.
+ */
+export const ANY_SUBJECT = '*';
+
 export function defineContract<TData extends object>(definition: ContractDefinition<TData>): ContractDefinition<TData> {
   return Object.freeze({ ...definition });
 }

@@ -28,6 +28,31 @@ const samples: Record<string, Record<string, unknown>> = {
   'invoice.issued': { orderId: 'SO-1', amount: 10, currency: 'EUR', dueDate: '2026-12-01' },
   'payment.received': { invoiceId: 'INV-1', amount: 10, currency: 'EUR' },
   'quarantine.replayed': { quarantineId: 'q-1', attemptId: 'a-1', outcome: 'appended', corrected: false, eventId: 'e-1', position: 7, reason: 'fixed' },
+  'reconciliation.item-opened': {
+    itemId: 'order/SO-1:mismatch:status',
+    kind: 'mismatch',
+    entityType: 'order',
+    entityId: 'SO-1',
+    field: 'status',
+    episode: 1,
+    rulesVersion: 'rules@0123456789ab',
+    since: '2026-11-21T10:00:00.000Z',
+    dueAt: '2026-11-21T10:05:00.000Z',
+    evidence: ['erp-1', 'crm-1'],
+  },
+  'reconciliation.item-resolved': {
+    itemId: 'customer:duplicate:crm:0123456789abcdef0123',
+    kind: 'duplicate',
+    entityType: 'customer',
+    source: 'crm',
+    episode: 2,
+    rulesVersion: 'rules@0123456789ab',
+    resolvedAt: '2026-11-21T11:00:00.000Z',
+    resolvedBy: 'crm-9',
+  },
+  'flow.overdue': { expectationId: 'r/order/SO-1', rule: 'r', entity: { type: 'order', id: 'SO-1' }, expectedBy: '2026-11-21T10:15:00.000Z', startedBy: 'e-1', problem: 'late' },
+  'flow.cleared': { expectationId: 'r/order/SO-1', rule: 'r', entity: { type: 'order', id: 'SO-1' }, expectedBy: '2026-11-21T10:15:00.000Z', startedBy: 'e-1', clearedBy: 'e-2' },
+  'subject.forgotten': { erasure: 1, keyGenerations: 1, erasedFields: ['email', 'name'] },
 };
 
 /** Values that sit on or near the edges of the catalog's rules. */
@@ -74,6 +99,7 @@ const paths = [
   'correlationId', 'causationId', 'actor', 'actor.type', 'actor.id', 'data', 'extra',
   'customerId', 'status', 'reason', 'total', 'total.amount', 'total.currency', 'total.extra', 'name', 'email', 'phone', 'country',
   'orderId', 'invoiceId', 'amount', 'currency', 'dueDate',
+  'expectationId', 'rule', 'entity', 'entity.type', 'entity.id', 'entity.extra', 'expectedBy', 'startedBy', 'clearedBy', 'problem',
 ];
 
 function mutate(sample: Record<string, unknown>, changes: Array<{ path: string; value: unknown; remove: boolean }>): unknown {
@@ -97,9 +123,12 @@ function mutate(sample: Record<string, unknown>, changes: Array<{ path: string; 
 const change = fc.record({ path: fc.constantFrom(...paths), value: tricky, remove: fc.boolean() });
 
 describe('the compiled fast path of validation', () => {
+  /** Contracts the fast path leaves to class-validator (arrays validated with `each`): rare hub records, not the hot path. */
+  const leftToClassValidator = new Set(['subject.forgotten']);
+
   it.each(schemas)('accepts a valid %s without class-validator', (name, schema) => {
     expect(validateWithClassValidator(schema, samples[name], '')).toEqual([]);
-    expect(acceptorFor(schema)(samples[name])).toBe(true);
+    expect(acceptorFor(schema)(samples[name])).toBe(!leftToClassValidator.has(name));
   });
 
   it.each(schemas)('never differs from class-validator for %s (random near-valid inputs)', (name, schema) => {

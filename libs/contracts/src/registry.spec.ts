@@ -37,8 +37,8 @@ const v3 = defineContract({
 describe('ContractRegistry', () => {
   it('holds the example catalog, one version each', () => {
     const registry = new ContractRegistry(exampleContracts);
-    expect(registry.types()).toEqual(['customer.upserted', 'invoice.issued', 'order.created', 'order.status-changed', 'payment.received', 'quarantine.replayed']);
-    expect(registry.all()).toHaveLength(6);
+    expect(registry.types()).toEqual(['customer.upserted', 'flow.cleared', 'flow.overdue', 'invoice.issued', 'order.created', 'order.status-changed', 'payment.received', 'quarantine.replayed', 'reconciliation.item-opened', 'reconciliation.item-resolved', 'subject.forgotten']);
+    expect(registry.all()).toHaveLength(11);
     expect(registry.latest('order.created')?.version).toBe(1);
     expect(registry.get('order.created', 1)?.subjectType).toBe('order');
     expect(registry.get('order.created', 2)).toBeUndefined();

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { canonicalJson } from '@concord/common';
 import { ENVELOPE_FIELDS } from '@concord/contracts';
-import { chainedFieldsOf, chainHash, contentDigest, GENESIS_HASH, hashedTextOf, hashWithRevision, prepareForChain, type ChainedFields } from './chain';
+import { chainedFieldsOf, chainHash, contentDigest, GENESIS_HASH, hashedTextOf, hashOfStoredText, hashWithRevision, prepareForChain, type ChainedFields, type StoredText } from './chain';
+import { prepareRequest } from './sqlite/prepared-append';
 import { anEnvelope } from './testing';
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -34,6 +35,31 @@ describe('hash chain', () => {
         expect(`${text.before}${revision}${text.after}`).toBe(canonicalJson(chainedFieldsOf(event)));
         expect(hashWithRevision('ab', text, revision)).toBe(sha256(`ab\n${canonicalJson(chainedFieldsOf(event))}`));
       }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('recomputes the same hash from the stored columns (what every read checks), for any data and optional fields', () => {
+    const optional = fc.option(fc.string({ minLength: 1 }), { nil: undefined });
+    const actor = fc.option(fc.record({ type: fc.string({ minLength: 1 }), id: fc.string({ minLength: 1 }) }), { nil: undefined });
+    const sequence = fc.option(fc.nat(), { nil: undefined });
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string(), fc.jsonValue()),
+        fc.nat(),
+        optional,
+        optional,
+        actor,
+        sequence,
+        fc.string(),
+        (data, revision, correlationId, causationId, actorRef, sourceSequence, id) => {
+          const event = fields({ id, data, revision, correlationId, causationId, actor: actorRef, sourceSequence });
+          const [columns] = prepareRequest({ stream: event.stream, events: [{ envelope: event, transport: event.transport }] }, event.recordedAt).events;
+          const stored: StoredText = { ...columns!, stream: event.stream, revision, recordedAt: event.recordedAt };
+          expect(hashOfStoredText('ab', stored)).toBe(chainHash('ab', event));
+          expect(hashOfStoredText('ab', { ...stored, dataJson: `${stored.dataJson} ` })).not.toBe(chainHash('ab', event));
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,4 +1,5 @@
 import { StoreUnavailableError } from '@concord/common';
+import { SqliteEventStore } from '@concord/event-store';
 import type { ProjectionDefinition } from './projection';
 import { ProjectionRunner } from './projection-runner';
 import type { ReadModelStore } from './read-model-store.port';
@@ -150,6 +151,70 @@ describeEachReadModelBackend('ProjectionRunner', (backend) => {
     expect((await runner.status()).lastError).toBeUndefined();
     expect(await bed.snapshot()).toEqual({ 'counts/A': { n: 1, ids: ['1'] }, 'counts/B': { n: 1, ids: ['2'] } });
     await runner.stop();
+    await bed.close();
+  });
+
+  it('rides out an outage of what apply writes to (the outbox broker): keeps what came before, retries the event, never fails', async () => {
+    const bed = await ProjectionTestbed.open(counting(), { backend });
+    const stored = await bed.given([event('1'), event('2'), event('3', 'B')]);
+    let failuresLeft = 2;
+    const inner = counting();
+    const sinkDown: ProjectionDefinition = {
+      ...inner,
+      apply(e, view) {
+        if (e.id === '2' && failuresLeft-- > 0) throw new StoreUnavailableError('broker unreachable');
+        return inner.apply(e, view);
+      },
+    };
+    const runner = new ProjectionRunner(sinkDown, { store: bed.store, readModels: bed.readModels, clock: bed.clock, retryDelayMs: 5 });
+    await runner.start();
+    await runner.waitFor(stored[2]!.position);
+    expect(failuresLeft).toBeLessThan(0);
+    expect(await runner.status()).toMatchObject({ state: 'running', checkpoint: stored[2]!.position });
+    // Each event applied exactly once: event 1 was committed before the outage, 2 only after it.
+    expect(await bed.snapshot()).toEqual({ 'counts/A': { n: 2, ids: ['1', '2'] }, 'counts/B': { n: 1, ids: ['3'] } });
+    await runner.stop();
+    await bed.close();
+  });
+
+  it('stops at an event the log refuses as damaged, naming it, and never skips it', async () => {
+    const bed = await ProjectionTestbed.open(counting(), { backend });
+    const stored = await bed.given([event('1'), event('2'), event('3')]);
+    // A bit flipped on disk, behind the store's back (the triggers only guard the hub's own writes).
+    bed.store.db.exec('DROP TRIGGER events_are_immutable');
+    bed.store.db.exec(`UPDATE events SET recorded_at = '2001-01-01T00:00:00.000Z' WHERE event_id = '2'`);
+    await bed.runner.start();
+    await waitUntil(async () => bed.runner.currentState === 'failed');
+    expect(await bed.runner.status()).toMatchObject({
+      state: 'failed',
+      checkpoint: 0,
+      lastError: { eventId: '2', position: stored[1]!.position, message: expect.stringMatching(/event "2" at position 2 .*does not match its hash/) },
+    });
+    expect(await bed.readModels.checkpoint('counter')).toMatchObject({ state: 'failed', lastError: { eventId: '2' } });
+    expect(await bed.snapshot()).toEqual({});
+    await bed.close();
+  });
+
+  it('stops, saying why, when the log ends before its checkpoint (a torn or restored log), and rebuilds on request', async () => {
+    const bed = await ProjectionTestbed.open(counting(), { backend });
+    await bed.given([event('1'), event('2'), event('3')]);
+    await bed.run();
+    // The same read models over a log that lost its last two events, then took a new one at position 2.
+    const shorter = SqliteEventStore.open(':memory:');
+    const [kept] = await bed.store.readAll({ limit: 1 });
+    await shorter.append({ stream: kept!.stream, events: [{ envelope: event('1'), transport: kept!.transport }] });
+    await shorter.append({ stream: kept!.stream, events: [{ envelope: event('9'), transport: kept!.transport }] });
+    const runner = new ProjectionRunner(counting(), { store: shorter, readModels: bed.readModels, clock: bed.clock });
+    await runner.start();
+    expect(runner.currentState).toBe('failed');
+    expect((await runner.status()).lastError?.message).toMatch(/applied the log up to position 3, but the event log ends at 2: the log lost its tail .* rebuild it/);
+    expect(await bed.doc('counts', 'A')).toEqual({ n: 3, ids: ['1', '2', '3'] }); // nothing applied on top of the lost positions
+
+    await runner.rebuild();
+    await runner.waitFor(2);
+    expect(await bed.snapshot()).toEqual({ 'counts/A': { n: 2, ids: ['1', '9'] } });
+    await runner.stop();
+    await shorter.close();
     await bed.close();
   });
 });

@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type Clock } from '@concord/common';
+import { CorruptedHistoryError, StoreUnavailableError, type Clock } from '@concord/common';
 import type { EventStore, Position, StoredEvent, Subscription } from '@concord/event-store';
 import { BatchView } from './batch-view';
 import { handlesEvent, type ProjectionDefinition } from './projection';
@@ -97,6 +97,16 @@ export class ProjectionRunner {
       } else {
         this.position = checkpoint?.position ?? 0;
         this.lastError = undefined;
+        const head = await this.options.store.headPosition();
+        if (this.position > head) {
+          // The positions between head and checkpoint will be written again by new events: following on would skip them.
+          await this.recover(
+            new Error(
+              `the read model has applied the log up to position ${this.position}, but the event log ends at ${head}: the log lost its tail after this projection saw it (a torn file, or a log restored from an older backup). It stops rather than skip the positions written again; rebuild it from the log.`,
+            ),
+          );
+          return;
+        }
         if (checkpoint?.state === 'rebuilding') await this.beginRebuildTracking();
       }
       const state = this.rebuildProgress ? 'rebuilding' : 'running';
@@ -277,8 +287,7 @@ export class ProjectionRunner {
         return this.stopping ? false : this.recover(reloadError);
       }
     }
-    const failure =
-      error instanceof ProjectionFailed ? error.failure : { eventId: '', position: this.position, message: describe(error), at: this.now() };
+    const failure = failureOf(error, this.position, this.now());
     this.state = 'failed';
     this.lastError = failure;
     try {
@@ -319,6 +328,8 @@ export class ProjectionRunner {
         const failure: ProjectionFailure = { eventId: event.id, position: event.position, message: describe(error), at: this.now() };
         // The failing event may have half-written the view: replay only the events before it, then stop.
         if (applied > this.position) await this.process(batch.filter((e) => e.position <= applied));
+        // An outage of what apply writes to (the outbox's broker) is not a bad event: wait and retry from the checkpoint.
+        if (error instanceof StoreUnavailableError) throw error;
         throw new ProjectionFailed(failure);
       }
       applied = event.position;
@@ -364,4 +375,11 @@ export class ProjectionRunner {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** What a stopped projection reports: the failing event, or the damaged one the log refused to hand over. */
+function failureOf(error: unknown, position: Position, at: string): ProjectionFailure {
+  if (error instanceof ProjectionFailed) return error.failure;
+  if (error instanceof CorruptedHistoryError && error.event) return { eventId: error.event.id, position: error.event.position, message: error.message, at };
+  return { eventId: '', position, message: describe(error), at };
 }

@@ -115,6 +115,15 @@ export interface QuarantineStore {
    */
   recordReplay(id: string, attempt: ReplayAttempt): Promise<QuarantineEntry | undefined>;
   stats(since: string): Promise<QuarantineStats>;
+  /**
+   * An erasure reaching the quarantine: every kept input that is one JSON event
+   * about the subject (and every corrected payload replayed for such an entry)
+   * is rewritten by `erase`; entries stay, with their reason and history.
+   * Inputs that do not say which subject they are about (not JSON, whole
+   * refused batches, webhook bodies) cannot be found this way. Returns how many
+   * entries changed.
+   */
+  eraseSubject(subject: { readonly type: string; readonly id: string }, erase: (input: Record<string, unknown>) => Record<string, unknown>): Promise<number>;
 }
 
 export const QUARANTINE_STORE = Symbol('QuarantineStore');

@@ -72,3 +72,33 @@ describe('SqliteQuarantineStore replays', () => {
     expect(await store.stats('2026-01-01T05:00:00.000Z')).toEqual({ open: 2, resolved: 1, newSince: 0, resolvedSince: 0 });
   });
 });
+
+describe('SqliteQuarantineStore erasing a subject', () => {
+  const ada = (id: string, subjectId = 'C-1') =>
+    JSON.stringify({ id, source: 'crm', type: 'customer.upserted', subject: { type: 'customer', id: subjectId }, occurredAt: 'x', data: { name: 'Ada', email: 'bad', status: 'active' } });
+  const erase = (input: Record<string, unknown>) => ({ ...input, data: { ...(input.data as object), name: '[erased]', email: '[erased]' } });
+  let store: SqliteQuarantineStore;
+  beforeEach(() => {
+    store = new SqliteQuarantineStore(openDatabase(':memory:'), new ManualClock('2026-01-01T00:00:00Z'), new SeededIds(1));
+  });
+
+  it("given refused events about the subject and others, then only the subject's entries lose their personal fields, and stay with their reason", async () => {
+    const [mine, other, notJson] = await store.recordMany([input(ada('crm-1')), input(ada('crm-2', 'C-2')), input('{"subject": {"type": "customer", "id": "C-1"}, "Ada"', { reason: 'malformed-json' })]);
+    expect(await store.eraseSubject({ type: 'customer', id: 'C-1' }, erase)).toBe(1);
+    const after = await store.get(mine!.id);
+    expect(JSON.parse(after!.raw)).toMatchObject({ id: 'crm-1', data: { name: '[erased]', email: '[erased]', status: 'active' } });
+    expect(after).toMatchObject({ reason: 'contract-violation', status: 'open' });
+    expect((await store.get(other!.id))!.raw).toContain('Ada');
+    expect((await store.get(notJson!.id))!.raw).toContain('Ada'); // not JSON: it cannot say whom it is about (documented limit)
+    expect(await store.eraseSubject({ type: 'customer', id: 'C-1' }, erase)).toBe(0); // idempotent
+  });
+
+  it('erases corrected payloads replayed for such an entry too', async () => {
+    const [entry] = await store.recordMany([input(ada('crm-1'))]);
+    await store.recordReplay(entry!.id, attempt({ correctedPayload: ada('crm-1').replace('"bad"', '"ada@example.com"') }));
+    await store.eraseSubject({ type: 'customer', id: 'C-1' }, erase);
+    const [replay] = (await store.get(entry!.id))!.replays;
+    expect(replay!.correctedPayload).not.toContain('ada@example.com');
+    expect(JSON.parse(replay!.correctedPayload!)).toMatchObject({ data: { email: '[erased]' } });
+  });
+});

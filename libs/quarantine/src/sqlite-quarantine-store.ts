@@ -198,6 +198,45 @@ export class SqliteQuarantineStore implements QuarantineStore {
     })();
   }
 
+  async eraseSubject(subject: { readonly type: string; readonly id: string }, erase: (input: Record<string, unknown>) => Record<string, unknown>): Promise<number> {
+    const about = (text: string): Record<string, unknown> | undefined => {
+      try {
+        const value = JSON.parse(text) as unknown;
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+        const named = (value as { subject?: { type?: unknown; id?: unknown } }).subject;
+        return named?.type === subject.type && named?.id === subject.id ? (value as Record<string, unknown>) : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    return this.db.transaction(() => {
+      const rows = this.db
+        .prepare(
+          `SELECT id, raw FROM quarantine
+            WHERE json_valid(raw) AND json_extract(raw, '$.subject.type') = ? AND json_extract(raw, '$.subject.id') = ?`,
+        )
+        .all(subject.type, subject.id) as Array<{ id: string; raw: string }>;
+      let changed = 0;
+      for (const row of rows) {
+        const input = about(row.raw);
+        if (!input) continue;
+        const erased = JSON.stringify(erase(input));
+        if (erased !== row.raw) {
+          this.db.prepare('UPDATE quarantine SET raw = ? WHERE id = ?').run(erased, row.id);
+          changed++;
+        }
+        for (const replay of this.db.prepare('SELECT seq, attempt FROM quarantine_replays WHERE quarantine_id = ?').all(row.id) as Array<{ seq: number; attempt: string }>) {
+          const attempt = JSON.parse(replay.attempt) as ReplayAttempt;
+          const corrected = attempt.correctedPayload !== undefined ? about(attempt.correctedPayload) : undefined;
+          if (!corrected) continue;
+          const rewritten = JSON.stringify({ ...attempt, correctedPayload: JSON.stringify(erase(corrected)) });
+          if (rewritten !== replay.attempt) this.db.prepare('UPDATE quarantine_replays SET attempt = ? WHERE seq = ?').run(rewritten, replay.seq);
+        }
+      }
+      return changed;
+    })();
+  }
+
   async stats(since: string): Promise<QuarantineStats> {
     return this.counts.get({ since }) as QuarantineStats;
   }

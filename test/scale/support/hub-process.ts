@@ -19,8 +19,9 @@ export interface HubProcess {
   readonly exited: Promise<number | null>;
 }
 
-export async function startHubProcess(name: string, env: Record<string, string>, timeoutMs = 60_000): Promise<HubProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/hub/src/main.ts'], {
+/** `entry`: the file to run instead of the hub's main.ts (a test seam that wraps it). */
+export async function startHubProcess(name: string, env: Record<string, string>, timeoutMs = 60_000, entry = 'apps/hub/src/main.ts'): Promise<HubProcess> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', entry], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', CONCORD_LOG_LEVEL: 'log', NO_COLOR: '1', ...TEST_SECURITY_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

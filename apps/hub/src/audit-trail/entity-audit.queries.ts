@@ -4,6 +4,7 @@ import { streamNameOf, type ActorRef, type ContractRegistry, type SubjectRef } f
 import { EVENT_STORE, type DuplicateReceipt, type EventStore, type Transport } from '@concord/event-store';
 import type { PointInTime } from '../entities/entities.queries';
 import { entityKey, reportStyleFrom } from '../entities/entity-view';
+import { KEY_VAULT, type KeyVault } from '@concord/personal-data';
 import { prepareForReading } from '../projections/projections.service';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
 import { entityHistory, stepChanges, type HistoryOutcome, type HistoryStep } from './entity-history';
@@ -65,6 +66,7 @@ abstract class EntityAuditHandler {
   constructor(
     protected readonly store: EventStore,
     protected readonly registry: ContractRegistry,
+    protected readonly keys: KeyVault,
   ) {}
 
   /** Every history step of the entity up to the bound; 404 when the log holds nothing about it. */
@@ -73,15 +75,15 @@ abstract class EntityAuditHandler {
     if ((await this.store.readStream(stream, { limit: 1 })).length === 0) {
       throw new NotFoundException(`no ${subject.type} ${JSON.stringify(subject.id)} is known`);
     }
-    const events = untilBound(streamEvents(this.store, stream, prepareForReading(this.registry)), until);
+    const events = untilBound(streamEvents(this.store, stream, prepareForReading(this.registry, this.keys)), until);
     yield* entityHistory(events, reportStyleFrom(this.registry));
   }
 }
 
 @QueryHandler(GetEntityHistoryQuery)
 export class GetEntityHistoryHandler extends EntityAuditHandler implements IQueryHandler<GetEntityHistoryQuery, EntityHistoryPage> {
-  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CONTRACT_REGISTRY) registry: ContractRegistry) {
-    super(store, registry);
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CONTRACT_REGISTRY) registry: ContractRegistry, @Inject(KEY_VAULT) keys: KeyVault) {
+    super(store, registry, keys);
   }
 
   /** Folds from the stream's start (the view before each event depends on all earlier ones) and keeps one page. */
@@ -111,8 +113,8 @@ export interface FieldLineageAnswer extends FieldLineage {
 
 @QueryHandler(GetFieldLineageQuery)
 export class GetFieldLineageHandler extends EntityAuditHandler implements IQueryHandler<GetFieldLineageQuery, FieldLineageAnswer> {
-  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CONTRACT_REGISTRY) registry: ContractRegistry) {
-    super(store, registry);
+  constructor(@Inject(EVENT_STORE) store: EventStore, @Inject(CONTRACT_REGISTRY) registry: ContractRegistry, @Inject(KEY_VAULT) keys: KeyVault) {
+    super(store, registry, keys);
   }
 
   async execute({ subject, field, chainLimit, until }: GetFieldLineageQuery): Promise<FieldLineageAnswer> {

@@ -1,6 +1,6 @@
 import { HUB_SOURCE } from '@concord/contracts';
 import type { StoredEvent } from '@concord/event-store';
-import { evolveEntityView, type EntityView, type ReportStyle } from '../entities/entity-view';
+import { eraseFromEntityView, evolveEntityView, isErasure, type EntityView, type ReportStyle } from '../entities/entity-view';
 import { diffFields, type FieldChange } from './field-diff';
 
 /**
@@ -33,6 +33,9 @@ export interface StepChanges {
  * story from the view. Pure.
  */
 export function historyStep(before: EntityView | undefined, event: StoredEvent, reportStyle: ReportStyle): HistoryStep {
+  if (isErasure(event)) {
+    return { event, outcome: 'hub-fact', note: "recorded by the hub itself: the subject's personal data was erased", before, after: eraseFromEntityView(before, event) };
+  }
   if (event.source === HUB_SOURCE) {
     return { event, outcome: 'hub-fact', note: 'recorded by the hub itself: not part of the entity view', before, after: before };
   }

@@ -3,6 +3,7 @@ import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { ActorRef, ContractRegistry, SubjectRef } from '@concord/contracts';
 import { EVENT_STORE, type EventStore, type Transport } from '@concord/event-store';
 import { READ_MODEL_STORE, type ReadModelStore } from '@concord/projections';
+import { KEY_VAULT, type KeyVault } from '@concord/personal-data';
 import { prepareForReading } from '../projections/projections.service';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
 import { AUDIT_FLOWS, FLOW_STEPS, flowStepKey, flowStepPrefix, FLOWS, type FlowStep, type FlowSummary } from './audit-flows.projection';
@@ -53,6 +54,7 @@ export class GetFlowHandler implements IQueryHandler<GetFlowQuery, FlowPage> {
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CONTRACT_REGISTRY) private readonly registry: ContractRegistry,
+    @Inject(KEY_VAULT) private readonly keys: KeyVault,
   ) {}
 
   async execute({ correlationId, page, gapMs }: GetFlowQuery): Promise<FlowPage> {
@@ -65,7 +67,7 @@ export class GetFlowHandler implements IQueryHandler<GetFlowQuery, FlowPage> {
       limit: page.limit,
       ...(page.afterPosition !== undefined ? { after: { value: null, key: flowStepKey(correlationId, page.afterPosition) } } : {}),
     });
-    const prepare = prepareForReading(this.registry);
+    const prepare = prepareForReading(this.registry, this.keys);
     const items: FlowStepView[] = [];
     for (const { doc } of found.items) {
       const step = doc as unknown as FlowStep;

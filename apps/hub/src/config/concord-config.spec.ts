@@ -125,3 +125,36 @@ describe('loadConfig', () => {
     expect(message.split('\n  - ')).toHaveLength(4);
   });
 });
+
+describe('Kafka mode (KAFKA_BROKERS, CONCORD_KAFKA_*)', () => {
+  it('is off unless KAFKA_BROKERS is set, with the documented defaults', () => {
+    expect({ ...loadConfig({}) }).toMatchObject({
+      KAFKA_BROKERS: undefined,
+      CONCORD_KAFKA_TOPICS: 'concord.events.erp,concord.events.crm,concord.events.billing',
+      CONCORD_KAFKA_GROUP_ID: 'concord-hub',
+      CONCORD_KAFKA_DLQ_TOPIC: 'concord.dlq',
+      CONCORD_KAFKA_OUTBOUND_TOPIC: 'concord.integration-events',
+      CONCORD_KAFKA_OUTBOUND_TYPES: 'reconciliation.item-*,flow.*,quarantine.replayed',
+      CONCORD_KAFKA_BATCH_SIZE: 1000,
+    });
+  });
+
+  it('takes one or more host:port brokers and a batch size', () => {
+    expect(loadConfig({ KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092', CONCORD_KAFKA_BATCH_SIZE: '250' })).toMatchObject({ KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092', CONCORD_KAFKA_BATCH_SIZE: 250 });
+    expect(loadConfig({ KAFKA_BROKERS: '127.0.0.1:9092' }).KAFKA_BROKERS).toBe('127.0.0.1:9092');
+  });
+
+  it.each([
+    ['KAFKA_BROKERS', 'kafka-1', /KAFKA_BROKERS must be host:port/],
+    ['KAFKA_BROKERS', 'kafka-1:9092,', /KAFKA_BROKERS must be host:port/],
+    ['KAFKA_BROKERS', 'kafka://kafka-1:9092', /KAFKA_BROKERS must be host:port/],
+    ['CONCORD_KAFKA_DLQ_TOPIC', 'dead letters', /CONCORD_KAFKA_DLQ_TOPIC must be a Kafka topic name/],
+    ['CONCORD_KAFKA_OUTBOUND_TOPIC', 'a/b', /CONCORD_KAFKA_OUTBOUND_TOPIC must be a Kafka topic name or off/],
+    ['CONCORD_KAFKA_OUTBOUND_TYPES', 'flow.*,,x', /CONCORD_KAFKA_OUTBOUND_TYPES must be event types/],
+    ['CONCORD_KAFKA_GROUP_ID', 'hub group', /CONCORD_KAFKA_GROUP_ID must be/],
+    ['CONCORD_KAFKA_BATCH_SIZE', '0', /CONCORD_KAFKA_BATCH_SIZE/],
+    ['CONCORD_KAFKA_BATCH_SIZE', '5001', /CONCORD_KAFKA_BATCH_SIZE/],
+  ])('refuses %s=%s', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message);
+  });
+});

@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, validateSync } from 'class-validator';
 import { KURRENTDB_URL_PATTERN } from '@concord/event-store';
+import { DEFAULT_DEAD_LETTER_TOPIC, DEFAULT_INGEST_TOPICS, DEFAULT_OUTBOUND_TOPIC, DEFAULT_OUTBOUND_TYPES } from '@concord/messaging';
 import { ROLES_PATTERN } from '../roles/hub-roles';
 
 /** `<requests per second>:<burst>` or `off`. */
@@ -10,6 +11,12 @@ const rateLimitMessage = (name: string) => ({ message: `${name} must be <request
 function toInt({ value }: { value: unknown }): unknown {
   return typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 }
+
+/** `host:port[,host:port…]`: a host name, IPv4 or bracketed IPv6 address, and a port. */
+const KAFKA_BROKER_LIST = /^\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}\s*(,\s*([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):\d{1,5}\s*)*$/;
+
+/** A Kafka topic name (Kafka's own rule: 1..249 of letters, digits, `.`, `_`, `-`). */
+const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 
 /** 30 days: the largest gap threshold an audit flow view takes. */
 export const MAX_GAP_MS = 30 * 24 * 3600 * 1000;
@@ -115,6 +122,59 @@ export class ConcordConfig {
 
   @IsIn(['thread', 'inline'], { message: 'CONCORD_SQLITE_WRITER must be thread or inline' })
   CONCORD_SQLITE_WRITER: 'thread' | 'inline' = 'thread';
+
+  /** The Ed25519 key that signs seals (PKCS#8 PEM, created with mode 0600 on first start); empty: `seal-key.pem` in the data directory. */
+  @IsString() @Length(0, 4096)
+  CONCORD_SEAL_KEY_FILE = '';
+
+  /** Seal the log digest every this many events (at events N, 2N, …); 0: only on demand (POST /v1/audit/seals). */
+  @Transform(toInt) @IsInt({ message: 'CONCORD_SEAL_EVERY_EVENTS must be an integer (0: on demand only)' }) @Min(0) @Max(100_000_000)
+  CONCORD_SEAL_EVERY_EVENTS = 1000;
+
+  /** Kafka bootstrap servers; set, the hub consumes the ingest topics (ingest role) and publishes integration events (project role). */
+  @IsOptional() @Matches(KAFKA_BROKER_LIST, { message: 'KAFKA_BROKERS must be host:port, comma-separated (e.g. 127.0.0.1:9092)' })
+  KAFKA_BROKERS: string | undefined = undefined;
+
+  /** Topics the hub consumes: names, or /regular expressions/ (matched against the topics that exist at start), comma-separated. */
+  @IsString() @Length(1, 4096)
+  CONCORD_KAFKA_TOPICS = DEFAULT_INGEST_TOPICS;
+
+  @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'CONCORD_KAFKA_GROUP_ID must be 1..200 of A-Z a-z 0-9 . _ -' })
+  CONCORD_KAFKA_GROUP_ID = 'concord-hub';
+
+  @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'CONCORD_KAFKA_CLIENT_ID must be 1..200 of A-Z a-z 0-9 . _ -' })
+  CONCORD_KAFKA_CLIENT_ID = 'concord-hub';
+
+  @Matches(KAFKA_TOPIC, { message: 'CONCORD_KAFKA_DLQ_TOPIC must be a Kafka topic name' })
+  CONCORD_KAFKA_DLQ_TOPIC = DEFAULT_DEAD_LETTER_TOPIC;
+
+  /** Where integration events are published, or `off`. */
+  @Matches(KAFKA_TOPIC, { message: 'CONCORD_KAFKA_OUTBOUND_TOPIC must be a Kafka topic name or off' })
+  CONCORD_KAFKA_OUTBOUND_TOPIC = DEFAULT_OUTBOUND_TOPIC;
+
+  /** Event types (source concord) published as integration events; `*` matches any characters. */
+  @Matches(/^[a-z0-9.*_-]+(,[a-z0-9.*_-]+)*$/, { message: 'CONCORD_KAFKA_OUTBOUND_TYPES must be event types or patterns with *, comma-separated' })
+  CONCORD_KAFKA_OUTBOUND_TYPES = DEFAULT_OUTBOUND_TYPES;
+
+  /** Messages per append (one ingest command, one group commit) inside a fetched batch. */
+  @Transform(toInt) @IsInt({ message: 'CONCORD_KAFKA_BATCH_SIZE must be an integer' }) @Min(1) @Max(5000)
+  CONCORD_KAFKA_BATCH_SIZE = 1000;
+
+  /** YAML file of reconciliation rules; empty: config/reconciliation.yaml when it exists (nothing is reconciled otherwise); `off`: none. */
+  @IsString() @Length(0, 4096)
+  CONCORD_RECONCILIATION_RULES = '';
+
+  /** How often pending reconciliation items are checked against their grace period (ms); 0: never (tests sweep by hand). */
+  @Transform(toInt) @IsInt({ message: 'CONCORD_RECONCILIATION_SWEEP_MS must be an integer number of milliseconds' }) @Min(0) @Max(3_600_000)
+  CONCORD_RECONCILIATION_SWEEP_MS = 5_000;
+
+  /** YAML or JSON file of stuck-flow rules (e.g. config/flows.yaml); stuck-flow detection is off when unset. */
+  @IsString() @Length(0, 4096)
+  CONCORD_FLOW_RULES = '';
+
+  /** How often overdue and cleared flows are looked for and recorded (flow.overdue / flow.cleared). */
+  @Transform(toInt) @IsInt({ message: 'CONCORD_FLOW_SWEEP_MS must be an integer number of milliseconds' }) @Min(100) @Max(600_000)
+  CONCORD_FLOW_SWEEP_MS = 5000;
 }
 
 export const CONCORD_CONFIG = Symbol('ConcordConfig');
@@ -159,4 +219,4 @@ function redactPassword(value: string | undefined): string | undefined {
 }
 
 /** CONCORD_* settings owned by other modules (they validate their own). */
-const EXTERNAL_KEYS = new Set<string>(['CONCORD_RECONCILIATION_RULES']);
+const EXTERNAL_KEYS = new Set<string>([]);

@@ -4,6 +4,7 @@ import { streamNameOf, type ContractRegistry, type SubjectRef } from '@concord/c
 import { EVENT_STORE, type EventStore } from '@concord/event-store';
 import { READ_MODEL_STORE, type DocumentPage, type DocumentQuery, type ReadModelStore } from '@concord/projections';
 import { QUARANTINE_STORE, type QuarantineStore } from '@concord/quarantine';
+import { KEY_VAULT, type KeyVault } from '@concord/personal-data';
 import { prepareForReading } from '../projections/projections.service';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
 import { entityKey, foldEntityView, reportStyleFrom, type EntityView } from './entity-view';
@@ -33,6 +34,7 @@ export class GetEntityHandler implements IQueryHandler<GetEntityQuery, EntityVie
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CONTRACT_REGISTRY) private readonly registry: ContractRegistry,
+    @Inject(KEY_VAULT) private readonly keys: KeyVault,
   ) {}
 
   async execute({ subject, at }: GetEntityQuery): Promise<EntityView> {
@@ -46,7 +48,7 @@ export class GetEntityHandler implements IQueryHandler<GetEntityQuery, EntityVie
 
   /** Time travel: the same fold the live projection runs, over the stream's events up to the point asked for. */
   private async fold(subject: SubjectRef, at: NonNullable<PointInTime>): Promise<EntityView | undefined> {
-    const prepare = prepareForReading(this.registry);
+    const prepare = prepareForReading(this.registry, this.keys);
     const reportStyle = reportStyleFrom(this.registry);
     const events = (await this.store.readStream(streamNameOf(subject))).map(prepare);
     return foldEntityView(events, reportStyle, (event) =>

@@ -65,7 +65,7 @@ export function parseEntityListQuery(type: string, params: Record<string, unknow
   };
 }
 
-function parseLimit(raw: string | undefined): number {
+export function parseLimit(raw: string | undefined): number {
   if (raw === undefined) return 100;
   if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PAGE_LIMIT) {
     throw new EntityListQueryError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`);
@@ -74,11 +74,11 @@ function parseLimit(raw: string | undefined): number {
 }
 
 /** Cursors carry the sort they were made for: reusing one with another sort would skip or repeat rows. */
-export function encodeCursor(sort: EntitySort, value: string | number | null, key: string): string {
+export function encodeCursor(sort: string, value: string | number | null, key: string): string {
   return Buffer.from(JSON.stringify([sort, value, key])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, sort: EntitySort): { value: string | number | null; key: string } {
+export function decodeCursor(cursor: string, sort: string): { value: string | number | null; key: string } {
   try {
     const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (Array.isArray(decoded) && decoded.length === 3 && decoded[0] === sort && typeof decoded[2] === 'string') {

@@ -1,5 +1,6 @@
 import { HUB_SOURCE, type ContractRegistry, type SubjectRef } from '@concord/contracts';
 import type { StoredEvent } from '@concord/event-store';
+import { erasePersonalFields } from '@concord/personal-data';
 
 type Fields = Record<string, unknown>;
 
@@ -44,8 +45,7 @@ export function reportStyleFrom(registry: ContractRegistry): ReportStyle {
 export function evolveEntityView(view: EntityView | undefined, event: StoredEvent, reportStyle: ReportStyle): EntityView {
   if (view && event.position <= view.lastPosition) return view; // redelivered: already folded
   const previous = view?.sources[event.source];
-  const stale =
-    previous?.sourceSequence !== undefined && event.sourceSequence !== undefined && event.sourceSequence <= previous.sourceSequence;
+  const stale = isStaleReport(previous, event);
 
   const base = {
     subject: { type: event.subject.type, id: event.subject.id },
@@ -84,6 +84,15 @@ export function evolveEntityView(view: EntityView | undefined, event: StoredEven
 }
 
 /**
+ * A report not newer than one already applied for this source and subject (its
+ * sourceSequence is not higher): counted, never applied. Shared by every view
+ * that folds per-source state, so they agree on what "stale" means.
+ */
+export function isStaleReport(previous: { readonly sourceSequence?: number } | undefined, event: Pick<StoredEvent, 'sourceSequence'>): boolean {
+  return previous?.sourceSequence !== undefined && event.sourceSequence !== undefined && event.sourceSequence <= previous.sourceSequence;
+}
+
+/**
  * Objects merge field by field; anything else (values, arrays) is replaced.
  * Inputs are never modified; unchanged branches are shared with them.
  */
@@ -98,6 +107,28 @@ export function deepMerge(target: Fields, patch: Fields): Fields {
 
 function isPlainObject(value: unknown): value is Fields {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The hub's record that a subject was forgotten (`subject.forgotten`, source concord). */
+export function isErasure(event: StoredEvent): boolean {
+  return event.source === HUB_SOURCE && event.type === 'subject.forgotten';
+}
+
+/**
+ * Applies an erasure to a view that may hold opened personal values (folded
+ * before the key was destroyed): each named field, merged and per source, reads
+ * "[erased]". Events read after the erasure already say "[erased]", so a live
+ * view, a rebuild and a time-travel fold agree. Nothing else changes: the
+ * erasure is not a source's report.
+ */
+export function eraseFromEntityView(view: EntityView | undefined, event: StoredEvent): EntityView | undefined {
+  if (!view) return view;
+  const fields = (event.data as { erasedFields?: unknown }).erasedFields;
+  if (!Array.isArray(fields) || fields.length === 0) return view;
+  const paths = fields.filter((f): f is string => typeof f === 'string');
+  const sources: Record<string, SourceView> = {};
+  for (const [source, sourceView] of Object.entries(view.sources)) sources[source] = { ...sourceView, state: erasePersonalFields(sourceView.state, paths) };
+  return { ...view, state: erasePersonalFields(view.state, paths), sources };
 }
 
 export function entityKey(subject: SubjectRef): string {
@@ -116,6 +147,7 @@ export function foldEntityView(
   let view: EntityView | undefined;
   for (const event of events) {
     if (!include(event)) break;
+    if (isErasure(event)) view = eraseFromEntityView(view, event);
     if (event.source === HUB_SOURCE) continue;
     view = evolveEntityView(view, event, reportStyle);
   }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { MAX_JSON_DEPTH, exceedsJsonDepth } from '@concord/contracts';
+import { MAX_JSON_DEPTH, parseJsonDocument } from '@concord/contracts';
 import { MAX_BODY_BYTES, RefusedBody } from '../ingest/ingest-body';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -33,27 +33,12 @@ export function installJsonBodyParser(fastify: FastifyInstance): void {
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (request, body, done) => {
     const bytes = body as Buffer;
     request.rawBody = bytes;
-    const text = decodeUtf8(bytes);
-    if (text === undefined) {
-      done(null, new RefusedBody(bytes.toString('base64'), 'malformed-json', 'the body is not valid UTF-8 (kept base64-encoded)', 400));
+    const parsed = parseJsonDocument(bytes, MAX_BODY_DEPTH);
+    if (!parsed.ok) {
+      done(null, new RefusedBody(parsed.raw, parsed.reason, parsed.message, 400));
       return;
     }
-    if (text.trim() === '') {
-      done(null, new RefusedBody(text, 'malformed-json', 'the body is empty', 400));
-      return;
-    }
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (error) {
-      done(null, new RefusedBody(text, 'malformed-json', `the body is not JSON: ${(error as Error).message}`, 400));
-      return;
-    }
-    // Checked before anything walks the document recursively (serializers, validators).
-    if (exceedsJsonDepth(document, MAX_BODY_DEPTH)) {
-      done(null, new RefusedBody(text, 'unsafe-json', `the body nests deeper than ${MAX_BODY_DEPTH} levels`, 400));
-      return;
-    }
+    const { document, text } = parsed;
     rawBodies.set(request, text);
     done(null, document);
   });

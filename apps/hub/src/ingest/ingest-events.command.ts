@@ -1,8 +1,8 @@
-import type { FieldError, RejectionReason } from '@concord/contracts';
+import type { IngestResult } from '@concord/contracts';
 import type { Transport } from '@concord/event-store';
 
-/** Contract refusals, a key publishing for a source it is not granted, and webhooks that cannot become an envelope. */
-export type IngestRejectionReason = RejectionReason | 'source-not-allowed' | 'malformed-json' | 'webhook-mapping-failed';
+// The per-event verdict is part of the wire contract (libs/contracts); re-exported for the hub's modules.
+export type { IngestRejectionReason, IngestResult } from '@concord/contracts';
 
 /** One candidate event as it arrived, with how it arrived. */
 export interface IngestItem {
@@ -22,25 +22,6 @@ export interface IngestItem {
    */
   readonly original?: { readonly raw: string; readonly headers?: Readonly<Record<string, string>> };
 }
-
-export type IngestResult =
-  | {
-      readonly index: number;
-      readonly id: string;
-      readonly status: 'appended' | 'duplicate';
-      readonly position: number;
-      readonly stream: string;
-      readonly revision: number;
-    }
-  | {
-      readonly index: number;
-      readonly id?: string;
-      readonly status: 'rejected';
-      readonly reason: IngestRejectionReason;
-      readonly message: string;
-      readonly errors: readonly FieldError[];
-      readonly quarantineId: string;
-    };
 
 /**
  * Validate, deduplicate and durably record these items. Shared by every

@@ -3,7 +3,9 @@ import { performance } from 'node:perf_hooks';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { checkEnvelope, HUB_SOURCE, streamNameOf, type ContractRegistry, type EventEnvelope, type FieldError } from '@concord/contracts';
 import { EVENT_STORE, type AppendRequest, type EventStore, type Transport } from '@concord/event-store';
+import { KEY_VAULT, type KeyVault } from '@concord/personal-data';
 import { QUARANTINE_STORE, type QuarantineInput, type QuarantineStore } from '@concord/quarantine';
+import { sealPersonalData } from '../privacy/seal-personal-data';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
 import { INGEST_OBSERVER, IngestEventsCommand, type IngestItem, type IngestObserver, type IngestRejectionReason, type IngestResult } from './ingest-events.command';
 
@@ -18,6 +20,7 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
     @Inject(CONTRACT_REGISTRY) private readonly registry: ContractRegistry,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(QUARANTINE_STORE) private readonly quarantine: QuarantineStore,
+    @Inject(KEY_VAULT) private readonly keys: KeyVault,
     @Optional() @Inject(INGEST_OBSERVER) private readonly observer?: IngestObserver,
   ) {}
 
@@ -37,11 +40,13 @@ export class IngestEventsHandler implements ICommandHandler<IngestEventsCommand,
       else refusals.push({ index, rejection: verdict.rejection });
     });
 
-    const requests: AppendRequest[] = accepted.map(({ envelope, transport }) => ({
-      stream: streamNameOf(envelope.subject),
-      events: [{ envelope, transport }],
-    }));
     const appendStarted = performance.now();
+    // Personal fields are sealed before the append, so the hash the log computes covers the ciphertext.
+    const sealed = await sealPersonalData(this.registry, this.keys, this.store, accepted.map(({ envelope }) => envelope));
+    const requests: AppendRequest[] = accepted.map(({ transport }, i) => ({
+      stream: streamNameOf(sealed[i]!.subject),
+      events: [{ envelope: sealed[i]!, transport }],
+    }));
     const appendResults = requests.length > 0 ? await this.store.appendMany(requests) : [];
     const appendSeconds = (performance.now() - appendStarted) / 1000;
 

@@ -1,25 +1,36 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException, Optional, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { CLOCK, type Clock } from '@concord/common';
 import { upcastEvent, type ContractRegistry } from '@concord/contracts';
 import { EVENT_STORE, type EventStore, type StoredEvent } from '@concord/event-store';
+import { KEY_VAULT, revealPersonalData, type KeyVault } from '@concord/personal-data';
 import {
   LeasedProjector,
   ProjectionRunner,
   READ_MODEL_STORE,
   type LeaseChange,
+  type ProjectionDefinition,
   type ProjectionStatus,
   type ReadModelStore,
 } from '@concord/projections';
 import { CONCORD_CONFIG, type ConcordConfig } from '../config/concord-config';
+import type { FlowRules } from '../flows/flow-rules';
+import { FLOW_RULES } from '../flows/stuck-flows';
 import { hasRole } from '../roles/hub-roles';
 import { CONTRACT_REGISTRY } from '../storage/storage.module';
-import { hubProjections } from './hub-projections';
+import { reconciliationRulesFor } from '../reconciliation/reconciliation-rules';
+import { EXTRA_PROJECTIONS, hubProjections } from './hub-projections';
 
 export const INSTANCE_ID = Symbol('InstanceId');
 
-/** The read side of an event: what every projection and time-travel fold sees. */
-export function prepareForReading(registry: ContractRegistry): (event: StoredEvent) => StoredEvent {
-  return (event) => upcastEvent(registry, event);
+/**
+ * The read side of an event: what every projection, time-travel fold, audit
+ * read and replay sees. Personal fields are opened (or read as "[erased]") here
+ * and nowhere else, with the contract version they were stored in, then the
+ * data is upcast to the latest version.
+ */
+export function prepareForReading(registry: ContractRegistry, keys: Pick<KeyVault, 'readKey' | 'revision'>): (event: StoredEvent) => StoredEvent {
+  const reveal = revealPersonalData(registry, keys);
+  return (event) => upcastEvent(registry, reveal(event));
 }
 
 export interface ProjectionStatusWithProjector extends ProjectionStatus {
@@ -47,10 +58,13 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CONCORD_CONFIG) config: ConcordConfig,
     @Inject(INSTANCE_ID) private readonly instanceId: string,
+    @Inject(KEY_VAULT) keys: KeyVault,
+    @Optional() @Inject(EXTRA_PROJECTIONS) extra: readonly ProjectionDefinition[] = [],
+    @Optional() @Inject(FLOW_RULES) flowRules?: FlowRules,
   ) {
-    const prepare = prepareForReading(registry);
+    const prepare = prepareForReading(registry, keys);
     this.runners = new Map(
-      hubProjections(registry).map((projection) => [projection.name, new ProjectionRunner(projection, { store, readModels, clock, prepare })]),
+      [...hubProjections(registry, { reconciliationRules: reconciliationRulesFor(config), ...(flowRules ? { flowRules } : {}) }), ...extra].map((projection) => [projection.name, new ProjectionRunner(projection, { store, readModels, clock, prepare })]),
     );
     const projecting = hasRole(config, 'project');
     this.projectors = new Map(
@@ -84,6 +98,11 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     const runner = this.runners.get(name);
     if (!runner) throw new NotFoundException(`no projection named ${JSON.stringify(name)} (known: ${[...this.runners.keys()].join(', ')})`);
     return runner;
+  }
+
+  /** Whether this instance holds the projection's lease and runs it now. */
+  isActiveHere(name: string): boolean {
+    return this.projectors.get(name)?.active ?? false;
   }
 
   /** The runner of a projection this instance actively runs: rebuilds and resumes go to the lease holder only. */

@@ -4,6 +4,7 @@ import type { Principal } from '@concord/access';
 import { CLOCK, ID_GENERATOR, type Clock, type IdGenerator } from '@concord/common';
 import { HUB_SOURCE } from '@concord/contracts';
 import { QUARANTINE_STORE, type QuarantineEntry, type QuarantineStatus, type QuarantineStore, type ReplayAttempt } from '@concord/quarantine';
+import { HubEventRecorder } from '../hub-events/hub-event-recorder';
 import { IngestEventsCommand, type IngestResult } from '../ingest/ingest-events.command';
 import { WebhookIntake } from '../webhooks/webhook-intake';
 
@@ -27,6 +28,7 @@ type Candidate = { readonly ok: true; readonly payload: unknown } | { readonly o
 export class QuarantineReplayer {
   constructor(
     private readonly commands: CommandBus,
+    private readonly recorder: HubEventRecorder,
     @Inject(QUARANTINE_STORE) private readonly quarantine: QuarantineStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(ID_GENERATOR) private readonly ids: IdGenerator,
@@ -80,10 +82,8 @@ export class QuarantineReplayer {
     result: { outcome: string; eventId?: string; position?: number; reason?: string },
     corrected: boolean,
   ): Promise<string> {
-    const id = `${HUB_SOURCE}:quarantine-replay:${attemptId}`;
-    const envelope = {
-      id,
-      source: HUB_SOURCE,
+    const recorded = await this.recorder.recordOne('quarantine-replay', {
+      id: `${HUB_SOURCE}:quarantine-replay:${attemptId}`,
       type: 'quarantine.replayed',
       subject: { type: 'quarantine', id: quarantineId },
       occurredAt: at,
@@ -97,9 +97,7 @@ export class QuarantineReplayer {
         ...(result.position !== undefined ? { position: result.position } : {}),
         ...(result.reason !== undefined ? { reason: result.reason } : {}),
       },
-    };
-    const [recorded] = (await this.commands.execute(new IngestEventsCommand([{ payload: envelope, transport: { kind: 'internal', component: 'quarantine-replay' } }]))) as IngestResult[];
-    if (recorded!.status === 'rejected') throw new Error(`the hub's own quarantine.replayed record was refused: ${recorded!.message}`);
-    return id;
+    });
+    return recorded.id;
   }
 }

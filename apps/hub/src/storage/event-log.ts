@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Clock } from '@concord/common';
 import { KurrentEventStore, SqliteEventStore, type EventStore, type KurrentClient } from '@concord/event-store';
+import { SqliteKeyVault } from '@concord/personal-data';
 import { openDatabase, type SqliteDatabase } from '@concord/sqlite';
 import type { ConcordConfig } from '../config/concord-config';
 
@@ -33,4 +34,12 @@ export interface LocalDatabase {
 export function openLocalDatabase(config: ConcordConfig, log: EventStore): LocalDatabase {
   if (log instanceof SqliteEventStore) return { db: log.db, separate: false };
   return { db: openDatabase(join(config.CONCORD_DATA_DIR, 'quarantine.db'), { synchronous: config.CONCORD_SQLITE_SYNCHRONOUS }), separate: true };
+}
+
+/**
+ * The per-subject key vault (`keys.db` in the data directory), a file of its own
+ * so that copies of the log never carry the keys that open its personal fields.
+ */
+export function openKeyVault(config: ConcordConfig, clock: Clock): SqliteKeyVault {
+  return SqliteKeyVault.open(join(config.CONCORD_DATA_DIR, 'keys.db'), { synchronous: config.CONCORD_SQLITE_SYNCHRONOUS, now: () => clock.now() });
 }

@@ -3,9 +3,11 @@ import type { DestinationStream } from 'pino';
 import { CLOCK, ID_GENERATOR, randomIds, systemClock, type Clock, type IdGenerator } from '@concord/common';
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
 import { EVENT_STORE, type EventStore, type KurrentClient } from '@concord/event-store';
+import type { KafkaConsumerHooks } from '@concord/messaging';
+import { KEY_VAULT, type KeyVault } from '@concord/personal-data';
 import { QUARANTINE_STORE, SqliteQuarantineStore } from '@concord/quarantine';
 import { CONCORD_CONFIG, type ConcordConfig } from '../config/concord-config';
-import { openEventLog, openLocalDatabase, type LocalDatabase } from './event-log';
+import { openEventLog, openKeyVault, openLocalDatabase, type LocalDatabase } from './event-log';
 
 export const CONTRACT_REGISTRY = Symbol('ContractRegistry');
 const LOCAL_DATABASE = Symbol('LocalDatabase');
@@ -20,6 +22,8 @@ export interface HubRuntime {
   readonly logDestination?: DestinationStream;
   /** Where webhook secrets are looked up by name (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /** With KAFKA_BROKERS: test seams in the Kafka consumer (e.g. die after a durable append, before the offset commit). */
+  readonly kafkaHooks?: KafkaConsumerHooks;
 }
 
 /**
@@ -34,10 +38,11 @@ export class StorageModule implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(LOCAL_DATABASE) private readonly local: LocalDatabase,
+    @Inject(KEY_VAULT) private readonly keys: KeyVault,
   ) {}
 
   static forRoot(config: ConcordConfig, runtime: HubRuntime = {}): DynamicModule {
-    const exported = [CONCORD_CONFIG, CLOCK, ID_GENERATOR, CONTRACT_REGISTRY, EVENT_STORE, QUARANTINE_STORE];
+    const exported = [CONCORD_CONFIG, CLOCK, ID_GENERATOR, CONTRACT_REGISTRY, EVENT_STORE, QUARANTINE_STORE, KEY_VAULT];
     return {
       module: StorageModule,
       providers: [
@@ -56,6 +61,7 @@ export class StorageModule implements OnApplicationShutdown {
           inject: [LOCAL_DATABASE, CLOCK, ID_GENERATOR],
           useFactory: (local: LocalDatabase, clock: Clock, ids: IdGenerator) => new SqliteQuarantineStore(local.db, clock, ids),
         },
+        { provide: KEY_VAULT, inject: [CLOCK], useFactory: (clock: Clock) => openKeyVault(config, clock) },
       ],
       exports: exported,
     };
@@ -64,5 +70,6 @@ export class StorageModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
     if (this.local.separate) this.local.db.close();
+    await this.keys.close();
   }
 }

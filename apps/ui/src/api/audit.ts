@@ -1,10 +1,9 @@
 import { segment, type Api } from './http';
 
 /**
- * The audit API (issue 5). Seals follow the audit branch's controller
- * (`GET/POST /v1/audit/seals`); verify-over-HTTP and the flow view are not
- * built on any branch yet, so their shapes here are this dashboard's proposal:
- * adapt this file alone when they land.
+ * The audit API (issue 5): seals (`GET/POST /v1/audit/seals`), verification over
+ * HTTP (`GET/POST /v1/audit/verify`) and the flow view, as the hub's
+ * audit-seals and audit-trail controllers answer them.
  */
 export interface Seal {
   readonly seq: number;
@@ -18,10 +17,20 @@ export interface Seal {
 export interface SealsPage {
   readonly seals: readonly Seal[];
   readonly nextAfter?: number;
-  readonly sealer?: { readonly recordedUpTo?: number; readonly lag?: number; readonly sealEveryEvents?: number; readonly halted?: unknown };
+  readonly sealer?: {
+    readonly recordedUpTo?: number;
+    readonly headPosition?: number;
+    /** Events after the last seal. */
+    readonly lag?: number;
+    readonly sealEveryEvents?: number;
+    /** The newest seal's number: the newest seal is one request away. */
+    readonly lastSeq?: number;
+    /** Why sealing stopped (a seal could not be written, or the seal file was edited). */
+    readonly halted?: { readonly message: string };
+  };
 }
 
-/** Proposed: `GET /v1/audit/verify` (latest run) and `POST /v1/audit/verify` (start one). */
+/** `GET /v1/audit/verify` (latest run) and `POST /v1/audit/verify` (start one). */
 export interface VerifyRun {
   readonly state: 'idle' | 'running' | 'ok' | 'broken' | 'failed';
   readonly checked?: number;
@@ -29,10 +38,22 @@ export interface VerifyRun {
   readonly startedAt?: string;
   readonly finishedAt?: string;
   /** The first broken link when state is broken. */
-  readonly broken?: { readonly position?: number; readonly stream?: string; readonly revision?: number; readonly expected?: string; readonly found?: string; readonly message?: string };
+  readonly broken?: {
+    readonly kind?: string;
+    readonly position?: number;
+    readonly stream?: string;
+    readonly revision?: number;
+    /** The seal number, when a seal is what does not hold. */
+    readonly seal?: number;
+    readonly expected?: string;
+    readonly found?: string;
+    readonly message?: string;
+  };
+  /** Why a run could not finish (state failed). */
+  readonly error?: string;
 }
 
-/** Proposed: `GET /v1/audit/flows/:correlationId`, one flow across entities and systems, in order. */
+/** `GET /v1/audit/flows/:correlationId`, one flow across entities and systems, in order. */
 export interface FlowStep {
   readonly step: number;
   readonly eventId: string;

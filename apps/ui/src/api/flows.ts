@@ -1,8 +1,8 @@
 import type { Api } from './http';
 
 /**
- * Stuck flows (issue 7), `GET /v1/flows/stuck`. Shapes follow the
- * reconciliation branch; adapt here only if they change when it lands.
+ * Stuck flows (issue 7), `GET /v1/flows/stuck` (apps/hub/src/flows/stuck-flows.ts
+ * has the full answer: also status, recorded, expected, unmatched, problem).
  */
 export interface SeenEvent {
   readonly eventId: string;

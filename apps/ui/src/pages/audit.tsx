@@ -9,8 +9,6 @@ import { formatAgo, formatCount, formatDuration, formatTime } from '../logic/for
 import { can } from '../logic/permissions';
 import { href } from '../logic/router';
 
-/** Pages of seals read to find the newest (the hub lists them oldest first). */
-const MAX_SEAL_PAGES = 20;
 /** A pause between two steps of a flow longer than this is highlighted. */
 const GAP_MS = 15 * 60_000;
 
@@ -74,6 +72,17 @@ function VerifyCard() {
   );
 }
 
+/** " (stream order-B, revision 4)" or " (seal #2)": only what the break names. */
+function brokenWhere(broken: VerifyRun['broken']): string {
+  const parts = [
+    broken?.kind,
+    broken?.stream !== undefined ? `stream ${broken.stream}` : undefined,
+    broken?.revision !== undefined ? `revision ${broken.revision}` : undefined,
+    broken?.seal !== undefined ? `seal #${broken.seal}` : undefined,
+  ].filter((part): part is string => part !== undefined);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
 function VerifyState({ run }: { run: VerifyRun }) {
   const percent = run.total ? Math.floor((100 * (run.checked ?? 0)) / run.total) : 0;
   return (
@@ -93,10 +102,11 @@ function VerifyState({ run }: { run: VerifyRun }) {
         </p>
       ) : run.state === 'broken' ? (
         <div class="banner sev-critical" role="alert">
-          <span class="badge sev-critical">Broken</span> The chain breaks at position {run.broken?.position} (stream {run.broken?.stream}, revision {run.broken?.revision}): {run.broken?.message ?? `expected ${run.broken?.expected}, found ${run.broken?.found}`}
+          <span class="badge sev-critical">Broken</span> The log breaks at position {run.broken?.position}
+          {brokenWhere(run.broken)}: {run.broken?.message ?? `expected ${run.broken?.expected}, found ${run.broken?.found}`}
         </div>
       ) : run.state === 'failed' ? (
-        <p class="banner sev-critical">The last verification could not finish.</p>
+        <p class="banner sev-critical">The last verification could not finish{run.error ? `: ${run.error}` : '.'}</p>
       ) : (
         <Empty title="No verification has run since the hub started" />
       )}
@@ -104,20 +114,14 @@ function VerifyState({ run }: { run: VerifyRun }) {
   );
 }
 
+/** The newest seal: the hub lists seals oldest first and says the newest one's number, so it is one more request. */
 async function newestSeal(api: ReturnType<typeof useSession>['api']): Promise<{ seal?: Seal; count: number; sealer?: Awaited<ReturnType<typeof seals>>['sealer'] }> {
-  let after = 0;
-  let newest: Seal | undefined;
-  let count = 0;
-  let sealer;
-  for (let page = 0; page < MAX_SEAL_PAGES; page++) {
-    const answer = await seals(api, after, 500);
-    sealer = answer.sealer;
-    count += answer.seals.length;
-    newest = answer.seals[answer.seals.length - 1] ?? newest;
-    if (answer.nextAfter === undefined) break;
-    after = answer.nextAfter;
-  }
-  return { ...(newest ? { seal: newest } : {}), count, ...(sealer ? { sealer } : {}) };
+  const first = await seals(api, 0, 1);
+  const lastSeq = first.sealer?.lastSeq ?? first.seals.length;
+  const last = lastSeq > 1 ? await seals(api, lastSeq - 1, 1) : first;
+  const seal = last.seals[0];
+  const sealer = last.sealer ?? first.sealer;
+  return { ...(seal ? { seal } : {}), count: lastSeq, ...(sealer ? { sealer } : {}) };
 }
 
 function SealCard() {
@@ -138,7 +142,11 @@ function SealCard() {
       <h2 id="seal-title">Last seal</h2>
       <RemoteView remote={remote} loading="Reading the seals…" feature="Seals">
         {(s) =>
-          !s.seal ? (
+          s.sealer?.halted ? (
+            <div class="banner sev-critical" role="alert">
+              <span class="badge sev-critical">Sealing halted</span> {s.sealer.halted.message}
+            </div>
+          ) : !s.seal ? (
             <Empty title="The log has not been sealed yet" />
           ) : (
             <dl class="facts">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { storedEvent } from '../api/events';
-import { listReconciliation, reconciliationItem, RECONCILIATION_KINDS, type ReconciliationFilter, type ReconciliationItem, type ReconciliationKind } from '../api/reconciliation';
+import { itemLabel, listReconciliation, reconciliationItem, RECONCILIATION_KINDS, type ReconciliationFilter, type ReconciliationItem, type ReconciliationKind } from '../api/reconciliation';
 import { useSession } from '../components/context';
 import { DownloadCsv } from '../components/download';
 import { useCursorPager, useRemote } from '../components/hooks';
@@ -12,7 +12,7 @@ import { formatAgo, formatTime } from '../logic/format';
 import { href } from '../logic/router';
 
 const PAGE = 25;
-const STATUSES = ['open', 'pending', 'resolved', 'all'] as const;
+const STATUSES = ['open', 'pending', 'resolved', 'cleared', 'all'] as const;
 
 function filterOf(query: URLSearchParams): ReconciliationFilter {
   const kind = query.get('kind');
@@ -66,7 +66,9 @@ export function ReconciliationPage({ itemId, query }: { itemId?: string; query: 
                   <dd>{page.summary.matched}</dd>
                 </div>
               </dl>
-              {page.rulesVersion ? <p class="hint">Rules version {page.rulesVersion}{page.asOf ? `, judged at ${formatTime(page.asOf)}` : ''}.</p> : null}
+              <p class="hint">
+                {page.summary.entities} entities compared under rules {page.rulesVersion}. Pending: disagreeing for less than the grace period (eventual consistency).
+              </p>
             </section>
             <div class={itemId ? 'split' : ''}>
               <section class="card" aria-labelledby="items-title">
@@ -159,12 +161,11 @@ function ItemsTable({ items, selected, query }: { items: readonly Reconciliation
           {items.map((item) => (
             <tr key={item.id} class={item.id === selected ? 'row-selected' : item.status === 'open' ? 'row-disagree' : ''}>
               <th scope="row">
-                <a href={href('reconciliation', [item.id], Object.fromEntries(query))}>
-                  {item.subject.type} {item.subject.id}
-                </a>
+                <a href={href('reconciliation', [item.id], Object.fromEntries(query))}>{itemLabel(item)}</a>
               </th>
               <td>
                 <span class="chip">{item.kind}</span>
+                {item.reason === 'unmapped' ? <span class="chip">unmapped: {(item.unmapped ?? []).join(', ')}</span> : null}
               </td>
               <td>{item.field ?? '—'}</td>
               {sources.map((s) => (
@@ -191,31 +192,49 @@ function ItemDetail({ itemId }: { itemId: string }) {
       <RemoteView remote={remote} loading="Loading the item…" feature="Reconciliation items">
         {(item) => (
           <>
-            <p>
-              <a href={href('entity', [item.subject.type, item.subject.id])}>
-                Open {item.subject.type} {item.subject.id} side by side →
-              </a>
-            </p>
+            {item.subject ? (
+              <p>
+                <a href={href('entity', [item.subject.type, item.subject.id])}>
+                  Open {item.subject.type} {item.subject.id} side by side →
+                </a>
+              </p>
+            ) : (
+              <p>
+                {item.source} holds these {item.entityType} entities with one natural key: {showValue(item.values[item.source ?? ''])}
+              </p>
+            )}
             <dl class="facts">
               {Object.entries(item.values).map(([source, value]) => (
                 <div key={source}>
                   <dt>{source}</dt>
-                  <dd>{showValue(value)}</dd>
+                  <dd>
+                    {showValue(value)}
+                    {item.canonical && item.canonical[source] !== undefined && item.canonical[source] !== value ? ` (≙ ${item.canonical[source] === null ? 'unmapped' : showValue(item.canonical[source])})` : ''}
+                  </dd>
                 </div>
               ))}
+              <div>
+                <dt>Status</dt>
+                <dd>
+                  {item.status} (episode {item.episode})
+                </dd>
+              </div>
               <div>
                 <dt>Since</dt>
                 <dd>{formatTime(item.since)}</dd>
               </div>
+              <div>
+                <dt>Grace ends</dt>
+                <dd>{formatTime(item.dueAt)}</dd>
+              </div>
             </dl>
-            {item.history && item.history.length > 0 ? (
+            {item.history.length > 0 ? (
               <>
                 <h3>History</h3>
                 <ol class="plain">
                   {item.history.map((h, i) => (
                     <li key={i}>
-                      {formatTime(h.at)}: <strong>{h.change}</strong>
-                      {h.eventId ? ` by event ${h.eventId}` : ''}
+                      {formatTime(h.at)}: <strong>{h.change}</strong> (episode {h.episode}) by event {h.eventId}
                     </li>
                   ))}
                 </ol>

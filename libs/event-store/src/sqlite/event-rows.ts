@@ -1,53 +1,62 @@
 import type { ActorRef } from '@concord/contracts';
 import type { StoredEvent, Transport } from '../event-store.port';
 
-export interface EventRow {
-  position: number;
-  event_id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  schema_version: number;
-  source: string;
-  subject_type: string;
-  subject_id: string;
-  occurred_at: string;
-  recorded_at: string;
-  source_sequence: number | null;
-  correlation_id: string | null;
-  causation_id: string | null;
-  actor: string | null;
-  data: string;
-  transport: string;
-  content_digest: string;
-  prev_hash: string;
-  hash: string;
-}
-
+/** Every column of `events`, in insert order (the writer binds values in this order). */
 export const EVENT_COLUMNS =
   'position, event_id, stream, revision, type, schema_version, source, subject_type, subject_id, occurred_at, recorded_at, source_sequence, correlation_id, causation_id, actor, data, transport, content_digest, prev_hash, hash';
+
+/**
+ * The columns a read returns, as a raw row (an array, in this order). Reads take
+ * arrays rather than objects and skip `content_digest` (the writer's duplicate
+ * check, never shown): building a 20-key object per row was the largest single
+ * cost of a projection rebuild.
+ */
+export const READ_COLUMNS =
+  'position, event_id, stream, revision, type, schema_version, source, subject_type, subject_id, occurred_at, recorded_at, source_sequence, correlation_id, causation_id, actor, data, transport, prev_hash, hash';
+
+export type EventRow = [
+  position: number,
+  eventId: string,
+  stream: string,
+  revision: number,
+  type: string,
+  schemaVersion: number,
+  source: string,
+  subjectType: string,
+  subjectId: string,
+  occurredAt: string,
+  recordedAt: string,
+  sourceSequence: number | null,
+  correlationId: string | null,
+  causationId: string | null,
+  actor: string | null,
+  data: string,
+  transport: string,
+  prevHash: string,
+  hash: string,
+];
 
 /** Optional envelope fields are absent (not null) on the way out, exactly as they were on the way in. */
 export function toStoredEvent(row: EventRow): StoredEvent {
   const event: Record<string, unknown> = {
-    id: row.event_id,
-    source: row.source,
-    type: row.type,
-    schemaVersion: row.schema_version,
-    subject: { type: row.subject_type, id: row.subject_id },
-    occurredAt: row.occurred_at,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    position: row.position,
-    stream: row.stream,
-    revision: row.revision,
-    recordedAt: row.recorded_at,
-    transport: JSON.parse(row.transport) as Transport,
-    prevHash: row.prev_hash,
-    hash: row.hash,
+    id: row[1],
+    source: row[6],
+    type: row[4],
+    schemaVersion: row[5],
+    subject: { type: row[7], id: row[8] },
+    occurredAt: row[9],
+    data: JSON.parse(row[15]) as Record<string, unknown>,
+    position: row[0],
+    stream: row[2],
+    revision: row[3],
+    recordedAt: row[10],
+    transport: JSON.parse(row[16]) as Transport,
+    prevHash: row[17],
+    hash: row[18],
   };
-  if (row.source_sequence !== null) event.sourceSequence = row.source_sequence;
-  if (row.correlation_id !== null) event.correlationId = row.correlation_id;
-  if (row.causation_id !== null) event.causationId = row.causation_id;
-  if (row.actor !== null) event.actor = JSON.parse(row.actor) as ActorRef;
+  if (row[11] !== null) event.sourceSequence = row[11];
+  if (row[12] !== null) event.correlationId = row[12];
+  if (row[13] !== null) event.causationId = row[13];
+  if (row[14] !== null) event.actor = JSON.parse(row[14]) as ActorRef;
   return event as unknown as StoredEvent;
 }

@@ -1,4 +1,4 @@
-import { prepareForChain } from '../chain';
+import { prepareForChain, type StoredColumns } from '../chain';
 import type { HashedText } from '../chain-hash';
 import type { AppendRequest, ExpectedRevision } from '../event-store.port';
 
@@ -8,22 +8,9 @@ import type { AppendRequest, ExpectedRevision } from '../event-store.port';
  * revision) is computed before the write transaction, off the writer's clock.
  * Plain strings and numbers only, so it crosses to a worker thread cheaply.
  */
-export interface PreparedEvent {
-  readonly id: string;
+export interface PreparedEvent extends StoredColumns {
   readonly digest: string;
   readonly text: HashedText;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly source: string;
-  readonly subjectType: string;
-  readonly subjectId: string;
-  readonly occurredAt: string;
-  readonly sourceSequence: number | null;
-  readonly correlationId: string | null;
-  readonly causationId: string | null;
-  readonly actorJson: string | null;
-  readonly dataJson: string;
-  readonly transportJson: string;
 }
 
 export interface PreparedRequest {

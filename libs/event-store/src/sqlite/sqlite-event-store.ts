@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { StoreUnavailableError, systemClock, type Clock } from '@concord/common';
-import { migrate, openDatabase, type SqliteDatabase } from '@concord/sqlite';
+import { isFileDamage, migrate, openDatabase, type SqliteDatabase } from '@concord/sqlite';
 import type {
   AppendRequest,
   AppendResult,
@@ -16,9 +16,11 @@ import type {
   Subscription,
   Transport,
 } from '../event-store.port';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './event-rows';
+import { READ_COLUMNS, toStoredEvent, type EventRow } from './event-rows';
+import { toVerifiedEvent } from './verified-rows';
 import { InlineLogWriterChannel, type LogWriterChannel } from './log-writer-channel';
 import { LogSubscription } from './log-subscription';
+import { checkLogOnOpen, damagedLogError } from './open-check';
 import { prepareRequest, type PreparedRequest } from './prepared-append';
 import { EVENT_LOG_NAMESPACE, eventLogMigrations } from './schema';
 import { ThreadLogWriterChannel } from './thread-log-writer';
@@ -36,6 +38,12 @@ export interface SqliteEventStoreOptions {
    * caller's thread writes (always so for in-memory databases).
    */
   readonly writer?: 'thread' | 'inline';
+  /**
+   * `true` (default): every event read is checked against its hash, and the file is checked on open
+   * (see open-check.ts), so damaged history is refused, never served. `false` serves rows as stored:
+   * only for tools that check history themselves and must be able to read a damaged file (verify).
+   */
+  readonly checkHistory?: boolean;
   /**
    * Under load, how long (ms) a small group may wait for more appends before it is committed: at most
    * until half as many events as the previous group are queued. 0 commits whatever is queued at once.
@@ -85,14 +93,25 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
     private readonly maxEventsPerCommit: number,
     private readonly pollIntervalMs: number,
     private readonly groupCommitWaitMs: number,
+    private readonly toEvent: (row: EventRow) => StoredEvent,
   ) {
     this.statements = this.prepareStatements();
   }
 
   static open(file: string, options: SqliteEventStoreOptions = {}): SqliteEventStore {
     const synchronous = options.synchronous ?? 'FULL';
-    const db = openDatabase(file, { synchronous });
-    migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
+    let db: SqliteDatabase | undefined;
+    try {
+      db = openDatabase(file, { synchronous });
+      migrate(db, EVENT_LOG_NAMESPACE, eventLogMigrations);
+      if (file !== ':memory:' && options.checkHistory !== false) checkLogOnOpen(db, file);
+    } catch (error) {
+      db?.close();
+      if (isFileDamage(error)) {
+        throw damagedLogError(file, `SQLite: ${(error as Error).message}`);
+      }
+      throw error;
+    }
     const threaded = (options.writer ?? 'thread') === 'thread' && file !== ':memory:';
     const writer = threaded ? new ThreadLogWriterChannel({ file, synchronous }) : new InlineLogWriterChannel(db);
     return SqliteEventStore.withDefaults(db, writer, options);
@@ -105,8 +124,8 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
   }
 
   private static withDefaults(db: SqliteDatabase, writer: LogWriterChannel, options: SqliteEventStoreOptions): SqliteEventStore {
-    const { clock = systemClock, maxEventsPerCommit = 5000, pollIntervalMs = 200, groupCommitWaitMs = 1 } = options;
-    return new SqliteEventStore(db, writer, clock, maxEventsPerCommit, pollIntervalMs, groupCommitWaitMs);
+    const { clock = systemClock, maxEventsPerCommit = 5000, pollIntervalMs = 200, groupCommitWaitMs = 1, checkHistory = true } = options;
+    return new SqliteEventStore(db, writer, clock, maxEventsPerCommit, pollIntervalMs, groupCommitWaitMs, checkHistory ? toVerifiedEvent : toStoredEvent);
   }
 
   private prepareStatements() {
@@ -114,11 +133,11 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
     return {
       head: db.prepare('SELECT COALESCE(MAX(position), 0) AS head FROM events'),
       receipts: db.prepare('SELECT received_at, transport FROM event_receipts WHERE event_id = ? ORDER BY rowid'),
-      getEvent: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ?`),
-      readAll: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      getEvent: db.prepare(`SELECT ${READ_COLUMNS} FROM events WHERE event_id = ?`).raw(true),
+      readAll: db.prepare(`SELECT ${READ_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
       readStream: db.prepare(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? AND revision <= ? ORDER BY revision LIMIT ?`,
-      ),
+        `SELECT ${READ_COLUMNS} FROM events WHERE stream = ? AND revision >= ? AND revision <= ? ORDER BY revision LIMIT ?`,
+      ).raw(true),
     };
   }
 
@@ -241,7 +260,7 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
       options.toRevision ?? Number.MAX_SAFE_INTEGER,
       options.limit ?? -1,
     ) as EventRow[];
-    return rows.map(toStoredEvent);
+    return rows.map(this.toEvent);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
@@ -249,7 +268,7 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
   }
 
   readAllSync(after: Position, limit: number): StoredEvent[] {
-    return (this.statements.readAll.all(after, limit) as EventRow[]).map(toStoredEvent);
+    return (this.statements.readAll.all(after, limit) as EventRow[]).map(this.toEvent);
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
@@ -268,7 +287,7 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
 
   async getEvent(id: string): Promise<StoredEvent | undefined> {
     const row = this.statements.getEvent.get(id) as EventRow | undefined;
-    return row ? toStoredEvent(row) : undefined;
+    return row ? this.toEvent(row) : undefined;
   }
 
   async duplicateReceipts(id: string): Promise<DuplicateReceipt[]> {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +16,63 @@ describe('SQLite read-model store', () => {
       const at = '2026-11-21T10:00:00.000Z';
       expect(await first.acquireLease({ name: 'p', owner: 'a', at, ttlMs: 1000 })).toMatchObject({ acquired: true });
       expect(await second.acquireLease({ name: 'p', owner: 'b', at, ttlMs: 1000 })).toMatchObject({ acquired: false, holder: { owner: 'a' } });
-      expect(second.db.prepare("SELECT version FROM schema_versions WHERE namespace = 'read-models'").get()).toEqual({ version: 2 });
+      expect(second.db.prepare("SELECT version FROM schema_versions WHERE namespace = 'read-models'").get()).toEqual({ version: 3 });
       await first.close();
       await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a file that cannot grow (disk full) is an outage the runner retries, and the store writes again once it can', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-rm-'));
+    const store = SqliteReadModelStore.open(join(dir, 'read-models.db'));
+    try {
+      const at = '2026-11-21T10:00:00.000Z';
+      const commit = (position: number, size: number) =>
+        store.commit({ name: 'p', version: 1, expectedPosition: position - 1, position, changes: [{ collection: 'c', key: `k${position}`, doc: { pad: 'x'.repeat(size) } }], state: 'running', at });
+      await commit(1, 10);
+      // max_page_count is how SQLite itself simulates a full disk: the file may not grow past its current size.
+      const pages = (store.db.pragma('page_count', { simple: true }) as number) + 0;
+      store.db.pragma(`max_page_count = ${pages}`);
+      await expect(commit(2, 200_000)).rejects.toMatchObject({ name: 'StoreUnavailableError', message: expect.stringMatching(/read-model store cannot write: database or disk is full/) });
+      await expect(store.markState('p', 1, 'failed', at)).resolves.toBeUndefined(); // fits: nothing grows
+      expect(await store.checkpoint('p')).toMatchObject({ position: 1 }); // the refused commit left no trace
+      store.db.pragma('max_page_count = 1073741823');
+      await commit(2, 200_000);
+      expect(await store.checkpoint('p')).toMatchObject({ position: 2, state: 'running' });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the documents of a file written before documents moved to a rowid table', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-rm-'));
+    const file = join(dir, 'read-models.db');
+    try {
+      // Given a file at schema version 2, as earlier builds wrote it
+      const old = new Database(file);
+      old.exec(`
+        CREATE TABLE schema_versions (namespace TEXT PRIMARY KEY, version INTEGER NOT NULL) STRICT;
+        INSERT INTO schema_versions VALUES ('read-models', 2);
+        CREATE TABLE documents (collection TEXT NOT NULL, key TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (collection, key)) STRICT, WITHOUT ROWID;
+        CREATE TABLE projection_checkpoints (name TEXT PRIMARY KEY, version INTEGER NOT NULL, position INTEGER NOT NULL, state TEXT NOT NULL, last_error TEXT, updated_at TEXT NOT NULL) STRICT;
+        CREATE TABLE projection_leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, token INTEGER NOT NULL, expires_at INTEGER NOT NULL, updated_at TEXT NOT NULL) STRICT;
+        INSERT INTO documents VALUES ('entities', 'order/SO-1', '{"status":"open"}');
+        INSERT INTO projection_checkpoints VALUES ('entity-view', 1, 7, 'running', NULL, '2026-11-21T10:00:00.000Z');
+      `);
+      old.close();
+
+      // When this build opens it
+      const store = SqliteReadModelStore.open(file);
+
+      // Then the documents and the checkpoint are still there, in a rowid table
+      expect(await store.get('entities', 'order/SO-1')).toEqual({ status: 'open' });
+      expect(await store.checkpoint('entity-view')).toMatchObject({ position: 7, version: 1 });
+      const ddl = store.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get() as { sql: string };
+      expect(ddl.sql).not.toMatch(/WITHOUT ROWID/i);
+      await store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

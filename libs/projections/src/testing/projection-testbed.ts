@@ -76,19 +76,8 @@ export class ProjectionTestbed {
   }
 
   /** Every document of the projection's collections, keyed `collection/key`, for whole-model comparisons. */
-  async snapshot(): Promise<Record<string, Doc>> {
-    const out: Record<string, Doc> = {};
-    for (const collection of this.projection.collections) {
-      let after: { value: string | number | null; key: string } | undefined;
-      for (;;) {
-        const page = await this.readModels.query(collection, { limit: 500, ...(after ? { after } : {}) });
-        for (const item of page.items) out[`${collection}/${item.key}`] = item.doc;
-        const last = page.items[page.items.length - 1];
-        if (!page.hasMore || !last) break;
-        after = { value: last.sortValue, key: last.key };
-      }
-    }
-    return out;
+  snapshot(): Promise<Record<string, Doc>> {
+    return readModelSnapshot(this.readModels, this.projection.collections);
   }
 
   /** Resets and replays from position 0; returns the snapshot afterwards. */
@@ -105,3 +94,18 @@ export class ProjectionTestbed {
   }
 }
 
+/** Every document of these collections, keyed `collection/key`: compares whole read models (live against rebuilt). */
+export async function readModelSnapshot(readModels: ReadModelStore, collections: readonly string[]): Promise<Record<string, Doc>> {
+  const out: Record<string, Doc> = {};
+  for (const collection of collections) {
+    let after: { value: string | number | null; key: string } | undefined;
+    for (;;) {
+      const page = await readModels.query(collection, { limit: 500, ...(after ? { after } : {}) });
+      for (const item of page.items) out[`${collection}/${item.key}`] = item.doc;
+      const last = page.items[page.items.length - 1];
+      if (!page.hasMore || !last) break;
+      after = { value: last.sortValue, key: last.key };
+    }
+  }
+  return out;
+}

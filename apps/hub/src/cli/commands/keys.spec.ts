@@ -1,20 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { ApiKeys, SqliteApiKeyStore } from '@concord/access';
-import { loadConfig } from '../../config/concord-config';
-import { runCli } from '../main';
-
-async function cli(dataDir: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { out: '', err: '' };
-  out.on('data', (c: Buffer) => (chunks.out += c.toString()));
-  err.on('data', (c: Buffer) => (chunks.err += c.toString()));
-  const code = await runCli(argv, { config: loadConfig({ CONCORD_DATA_DIR: dataDir }), out, err, interactive: false });
-  return { code, ...chunks };
-}
+import { cli } from '../cli-harness';
 
 describe('npm run concord -- keys', () => {
   let dir: string;

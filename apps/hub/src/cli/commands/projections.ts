@@ -18,14 +18,14 @@ export const projectionsCommand: CliCommand = {
     const [action, name] = args.positional;
     const files = openHubFiles(context.config);
     try {
-      const projections = hubProjections(files.registry);
+      const projections = hubProjections(files.registry, files.projectionSettings);
       const runners = projections.map(
         (projection) =>
           new ProjectionRunner(projection, {
             store: files.store,
             readModels: files.readModels,
             clock: files.clock,
-            prepare: prepareForReading(files.registry),
+            prepare: prepareForReading(files.registry, files.keys),
             batchSize: 5000,
           }),
       );

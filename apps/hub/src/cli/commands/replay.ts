@@ -56,7 +56,7 @@ async function replayEntity(args: CliArgs, context: CliContext): Promise<number>
       context.err.write(`no ${entityKey(subject)} is known: the log holds no event about it\n`);
       return 1;
     }
-    const events = untilBound(streamEvents(files.store, stream, prepareForReading(files.registry)), until);
+    const events = untilBound(streamEvents(files.store, stream, prepareForReading(files.registry, files.keys)), until);
     let count = 0;
     let last: HistoryStep | undefined;
     for await (const step of entityHistory(events, reportStyleFrom(files.registry))) {
@@ -156,8 +156,8 @@ async function replayProjection(args: CliArgs, context: CliContext): Promise<num
 
   const files = openHubFiles(context.config);
   try {
-    const projection = hubProjections(files.registry).find((p) => p.name === name);
-    if (!projection) throw new CliUsageError(`no projection named ${JSON.stringify(name)}; known: ${hubProjections(files.registry).map((p) => p.name).join(', ')}`);
+    const projection = hubProjections(files.registry, files.projectionSettings).find((p) => p.name === name);
+    if (!projection) throw new CliUsageError(`no projection named ${JSON.stringify(name)}; known: ${hubProjections(files.registry, files.projectionSettings).map((p) => p.name).join(', ')}`);
     const head = await files.store.headPosition();
     if (from > head) {
       context.err.write(`--from ${from} is past the end of the log (head ${head})\n`);
@@ -184,7 +184,7 @@ async function replayWindow(
       store: new LogWindow(files.store, window.from, window.to),
       readModels: target,
       clock: files.clock,
-      prepare: prepareForReading(files.registry),
+      prepare: prepareForReading(files.registry, files.keys),
       batchSize: 5000,
     });
     await runner.resetToZero();

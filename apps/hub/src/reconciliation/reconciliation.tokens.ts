@@ -1,0 +1,2 @@
+/** The reconciliation rules the hub was started with (validated at start-up). */
+export const RECONCILIATION_RULES = Symbol('ReconciliationRules');

@@ -1,0 +1,107 @@
+import { ManualClock } from '@concord/common';
+import { SqliteEventStore, type EventStore } from '@concord/event-store';
+import { LOG_DIGEST_GENESIS, nextLogDigest } from './log-digest';
+import { LogSealer, NothingToSealError, SealsTamperedError } from './log-sealer';
+import { publicKeysOf, sealSignatureProblem } from './seal';
+import { allSeals, SqliteSealStore, type SealStore } from './seal-store';
+import { aSealKey } from './testing';
+
+describe('LogSealer', () => {
+  const key = aSealKey();
+  let clock: ManualClock;
+  let log: EventStore;
+  let seals: SealStore;
+
+  beforeEach(() => {
+    clock = new ManualClock('2026-11-21T10:00:00Z');
+    log = SqliteEventStore.open(':memory:', { clock });
+    seals = SqliteSealStore.open(':memory:');
+  });
+  afterEach(async () => {
+    await seals.close();
+    await log.close();
+  });
+
+  async function append(n: number): Promise<void> {
+    const head = await log.headPosition();
+    for (let i = head + 1; i <= head + n; i++) {
+      await log.append({ stream: `order-${i % 4}`, events: [{ envelope: { id: `e-${i}`, source: 'erp', type: 'order.status-changed', schemaVersion: 1, subject: { type: 'order', id: String(i % 4) }, occurredAt: '2026-11-21T10:00:00Z', data: { n: i } }, transport: { kind: 'internal', component: 'test' } }] });
+    }
+  }
+
+  async function digestAt(position: number): Promise<string> {
+    let digest = LOG_DIGEST_GENESIS;
+    for (const event of await log.readAll({ limit: position })) digest = nextLogDigest(digest, event.position, event.hash);
+    return digest;
+  }
+
+  it('seals at exactly every N events of the log, whatever the batches, with the digest at that position', async () => {
+    await append(25);
+    const sealer = new LogSealer(log, seals, key, clock, 10);
+    const events = await log.readAll({ limit: 100 });
+    // the live feed: uneven batches, one of them delivered twice
+    const made = [...(await sealer.fold(events.slice(0, 7))), ...(await sealer.fold(events.slice(0, 13))), ...(await sealer.fold(events.slice(13)))];
+    expect(made.map((s) => [s.seq, s.position, s.events])).toEqual([
+      [1, 10, 10],
+      [2, 20, 20],
+    ]);
+    expect(made[1]!.digest).toBe(await digestAt(20));
+    expect(made.every((s) => sealSignatureProblem(s, publicKeysOf([key.publicKey])) === undefined)).toBe(true);
+    expect(await sealer.status()).toMatchObject({ recordedUpTo: 25, sealEveryEvents: 10, lastSeal: { seq: 2 } });
+  });
+
+  it('seals the head on demand, once: a second request for the same head answers the existing seal', async () => {
+    await append(5);
+    const sealer = new LogSealer(log, seals, key, clock, 0);
+    clock.advance(60_000);
+    const first = await sealer.sealNow();
+    expect(first).toMatchObject({ created: true, seal: { seq: 1, position: 5, events: 5, sealedAt: '2026-11-21T10:01:00.000Z' } });
+    expect(first.seal.digest).toBe(await digestAt(5));
+    expect(await sealer.sealNow()).toEqual({ seal: first.seal, created: false });
+    await append(1);
+    expect(await sealer.sealNow()).toMatchObject({ created: true, seal: { seq: 2, position: 6 } });
+  });
+
+  it('refuses to seal an empty log', async () => {
+    await expect(new LogSealer(log, seals, key, clock, 10).sealNow()).rejects.toBeInstanceOf(NothingToSealError);
+  });
+
+  it('after a restart, continues from its last seal: numbering and digest carry on', async () => {
+    await append(12);
+    await new LogSealer(log, seals, key, clock, 5).catchUpNow();
+    await append(8);
+    const restarted = new LogSealer(log, seals, key, clock, 5);
+    expect(await restarted.foldedUpTo()).toBe(10);
+    await restarted.catchUpNow();
+    const all = await allSeals(seals);
+    expect(all.map((s) => [s.seq, s.position])).toEqual([
+      [1, 5],
+      [2, 10],
+      [3, 15],
+      [4, 20],
+    ]);
+    expect(all[3]!.digest).toBe(await digestAt(20));
+  });
+
+  it('on-demand and live sealing never interleave: concurrent calls leave a gap-free numbering', async () => {
+    await append(30);
+    const sealer = new LogSealer(log, seals, key, clock, 7);
+    const events = await log.readAll({ limit: 100 });
+    await Promise.all([sealer.fold(events.slice(0, 15)), sealer.sealNow(), sealer.fold(events), sealer.sealNow()]);
+    const all = await allSeals(seals);
+    expect(all.map((s) => s.seq)).toEqual(all.map((_, i) => i + 1));
+    expect(all.map((s) => s.position)).toEqual([7, 14, 21, 28, 30]);
+  });
+
+  it('refuses to carry on from a last seal whose signature does not hold (the seal file was edited)', async () => {
+    await append(10);
+    await new LogSealer(log, seals, key, clock, 5).catchUpNow();
+    const [, second] = await allSeals(seals);
+    const forged = SqliteSealStore.open(':memory:');
+    await forged.append((await allSeals(seals))[0]!);
+    await forged.append({ ...second!, digest: 'f'.repeat(64) });
+    const sealer = new LogSealer(log, forged, key, clock, 5);
+    await expect(sealer.sealNow()).rejects.toBeInstanceOf(SealsTamperedError);
+    await forged.close();
+  });
+});

@@ -1,0 +1,2 @@
+export * from './tamper';
+export * from './sealed-log';
