@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { jsonbAt, literalPath, sortExpressions } from './postgres-sql';
+import { inTransaction } from './postgres-transaction';
 
 interface PostgresMigration {
   readonly version: number;
@@ -53,9 +54,7 @@ const MIGRATION_LOCK = 0x636f6e63;
  * replicas) migrate one after the other, and the later ones find nothing to do.
  */
 export async function migratePostgres(pool: Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     await client.query(`CREATE TABLE IF NOT EXISTS "${schema}".schema_versions (namespace text PRIMARY KEY, version integer NOT NULL)`);
@@ -68,11 +67,5 @@ export async function migratePostgres(pool: Pool, schema: string): Promise<void>
         [migration.version],
       );
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

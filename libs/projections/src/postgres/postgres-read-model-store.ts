@@ -22,6 +22,7 @@ import {
   type ReadModelStore,
 } from '../read-model-store.port';
 import { migratePostgres } from './postgres-migrations';
+import { inTransaction } from './postgres-transaction';
 import { boundPath, checkedSchema, conditionSql, jsonbAt, PgParams, sortExpressions } from './postgres-sql';
 
 export interface PostgresReadModelStoreOptions {
@@ -277,24 +278,7 @@ export class PostgresReadModelStore implements ReadModelStore {
 
   private async transaction(work: (client: PoolClient) => Promise<void>): Promise<void> {
     await this.ready();
-    await unavailableOnConnectionError(async () => {
-      const client = await this.pool.connect();
-      let broken = false;
-      try {
-        await client.query('BEGIN');
-        await work(client);
-        await client.query('COMMIT');
-      } catch (error) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true; // the connection is gone: do not hand it back to the pool
-        }
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+    await unavailableOnConnectionError(() => inTransaction(this.pool, work));
   }
 }
 
