@@ -6,6 +6,7 @@ const planted: PlantedFaults = {
   lateRetries: [],
   reordered: [],
   bursts: [],
+  invalid: [],
   missing: [{ system: 'billing', subject: { type: 'order', id: 'SO-2' } }],
   conflicts: [
     { kind: 'order-status', subject: { type: 'order', id: 'SO-1' }, field: 'status', values: { erp: 'COMPLETED', crm: 'cancelled' } },

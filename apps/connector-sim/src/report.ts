@@ -11,6 +11,7 @@ export function describePlanted(planted: PlantedFaults): string {
     `${planted.conflicts.length} conflicts`,
     `${planted.twins.length} twin customers`,
     `${planted.bursts.length} bursts`,
+    `${planted.invalid.length} invalid events`,
   ];
   return `planted ${parts.join(', ')}`;
 }
@@ -27,7 +28,11 @@ export function describeRun(report: RunReport, traffic: Traffic): string {
         .join(', '),
   ];
   if (counts.accepted === 0) {
-    lines.push(`a fresh hub answers ${traffic.uniqueEvents} appended and ${traffic.deliveries.length - traffic.uniqueEvents} duplicate (a repeated run: all duplicate)`);
+    const invalid = traffic.planted.invalid.length;
+    lines.push(
+      `a fresh hub answers ${traffic.uniqueEvents} appended, ${traffic.deliveries.length - traffic.uniqueEvents - invalid} duplicate` +
+        `${invalid > 0 ? ` and ${invalid} rejected (the planted invalid events)` : ''} (a repeated run: all duplicate${invalid > 0 ? ' or rejected' : ''})`,
+    );
   }
   for (const failed of report.failed.slice(0, 5)) lines.push(`  failed ${failed.id}: ${failed.reason}: ${failed.message}`);
   for (const rejected of report.rejected.slice(0, 5)) lines.push(`  rejected ${rejected.id}: ${rejected.reason}: ${rejected.message}`);

@@ -12,7 +12,9 @@ const lastStatus = (traffic: Traffic, system: string, subject: string) => {
   const newest = events.reduce((a, b) => ((b.sourceSequence ?? 0) > (a.sourceSequence ?? 0) ? b : a));
   return (newest.data as { status: string }).status;
 };
-const everything: FaultRates = { duplicates: 0.1, lateRetries: 0.05, reorder: 0.2, drops: 0.05, conflicts: 0.1, twins: 0.1, bursts: 0.02 };
+const everything: FaultRates = { duplicates: 0.1, lateRetries: 0.05, reorder: 0.2, drops: 0.05, conflicts: 0.1, twins: 0.1, bursts: 0.02, invalid: 0.03 };
+/** config/reconciliation.yaml's order status vocabularies: what each system's final status means. */
+const MEANS: Readonly<Record<string, string>> = { COMPLETED: 'done', CANCELLED: 'cancelled', closed: 'done', cancelled: 'cancelled', paid: 'done', void: 'cancelled' };
 
 describe('generateTraffic', () => {
   it('gives the same deliveries for the same seed and options, other ones for another seed', () => {
@@ -76,8 +78,8 @@ describe('generateTraffic', () => {
 
     it('plants some of each, and says exactly how many deliveries are extra', () => {
       for (const list of Object.values(planted)) expect(list.length).toBeGreaterThan(0);
-      expect(traffic.deliveries.length).toBe(traffic.uniqueEvents + planted.duplicates.length + planted.lateRetries.length);
-      expect(new Set(traffic.deliveries.map((d) => d.envelope.id)).size).toBe(traffic.uniqueEvents);
+      expect(traffic.deliveries.length).toBe(traffic.uniqueEvents + planted.invalid.length + planted.duplicates.length + planted.lateRetries.length);
+      expect(new Set(traffic.deliveries.map((d) => d.envelope.id)).size).toBe(traffic.uniqueEvents + planted.invalid.length);
     });
 
     it('sends a duplicate soon after and a late retry at least ten minutes after the original', () => {
@@ -110,8 +112,10 @@ describe('generateTraffic', () => {
       for (const conflict of planted.conflicts) {
         const id = conflict.subject.id;
         if (conflict.kind === 'order-status') {
-          expect(lastStatus(traffic, 'crm', id)).toBe('cancelled');
+          expect(lastStatus(traffic, 'crm', id)).toBe(conflict.values.crm);
           expect(lastStatus(traffic, 'erp', id)).toBe(conflict.values.erp);
+          // A conflict in meaning, not only in vocabulary: the ERP and the CRM end in different states.
+          expect(MEANS[conflict.values.crm as string]).not.toBe(MEANS[conflict.values.erp as string]);
         } else if (conflict.kind === 'payment-amount') {
           const invoiced = (of(traffic, 'billing', 'invoice.issued', id)[0]!.envelope.data as { amount: number }).amount;
           const payment = traffic.deliveries.find((d) => d.envelope.type === 'payment.received' && (d.envelope.data as { invoiceId: string }).invoiceId === id)!;
@@ -123,6 +127,32 @@ describe('generateTraffic', () => {
         }
       }
       expect(new Set(planted.conflicts.map((c) => c.kind))).toEqual(new Set(['order-status', 'payment-amount', 'customer-country']));
+    });
+
+    it('plants a status conflict on a cancelled order too: the CRM closes what the ERP cancelled', () => {
+      const cancelled = Array.from({ length: 20 }, (_, seed) => run({ ...NO_FAULTS, conflicts: 0.5 }, seed, 40))
+        .flatMap((t) => t.planted.conflicts)
+        .filter((c) => c.kind === 'order-status' && c.values.erp === 'CANCELLED');
+      expect(cancelled.length).toBeGreaterThan(0);
+      for (const conflict of cancelled) expect(conflict.values).toEqual({ erp: 'CANCELLED', crm: 'closed', billing: 'void' });
+    });
+
+    it('sends an invalid event once, refused by its contract naming the field, and keeps the valid one in the plan', () => {
+      expect(planted.invalid.length).toBeGreaterThan(0);
+      for (const invalid of planted.invalid) {
+        const sent = traffic.deliveries.filter((d) => d.envelope.id === invalid.id);
+        expect(sent).toHaveLength(1);
+        expect(sent[0]!.fault).toBe('invalid');
+        expect(sent[0]!.system).toBe(invalid.system);
+        const refused = checkEnvelope(registry, JSON.parse(JSON.stringify(sent[0]!.envelope)));
+        expect(refused.ok).toBe(false);
+        expect(JSON.stringify(refused)).toContain(invalid.field);
+        expect(checkEnvelope(registry, JSON.parse(JSON.stringify(invalid.valid))).ok).toBe(true);
+        expect(invalid.valid.id).toBe(invalid.id);
+        expect(invalid.valid.subject).toEqual(invalid.subject);
+        expect({ ...sent[0]!.envelope, data: undefined }).toEqual({ ...invalid.valid, data: undefined });
+      }
+      expect(traffic.deliveries.filter((d) => d.fault === 'invalid')).toHaveLength(planted.invalid.length);
     });
 
     it('gives twins one e-mail under two CRM customer ids', () => {

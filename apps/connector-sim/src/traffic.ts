@@ -22,8 +22,8 @@ export interface Delivery {
   readonly at: number;
   readonly system: SystemName;
   readonly envelope: EventEnvelope<object>;
-  /** Set on the deliveries a fault made: a second copy, a late retry, or the older half of a swapped pair. */
-  readonly fault?: 'duplicate' | 'late-retry' | 'reordered';
+  /** Set on the deliveries a fault made: a second copy, a late retry, the older half of a swapped pair, or one that breaks its contract. */
+  readonly fault?: 'duplicate' | 'late-retry' | 'reordered' | 'invalid';
 }
 
 export interface PlantedConflict {
@@ -47,6 +47,17 @@ export interface PlantedFaults {
   /** Two CRM customer ids for one person (same e-mail). */
   readonly twins: { readonly email: string; readonly customers: readonly [string, string] }[];
   readonly bursts: { readonly at: number; readonly orders: number }[];
+  /** Events sent in a shape their contract refuses: the hub quarantines them; `valid` is what should have been sent. */
+  readonly invalid: PlantedInvalid[];
+}
+
+export interface PlantedInvalid {
+  readonly id: string;
+  readonly system: SystemName;
+  readonly subject: SubjectRef;
+  /** The field the hub names in its refusal. */
+  readonly field: string;
+  readonly valid: EventEnvelope<object>;
 }
 
 export interface TrafficOptions {
@@ -64,7 +75,7 @@ export interface TrafficOptions {
 export interface Traffic {
   readonly deliveries: Delivery[];
   readonly planted: PlantedFaults;
-  /** Distinct events delivered: what a fresh hub answers `appended` for; every other delivery is a `duplicate`. */
+  /** Distinct valid events delivered: what a fresh hub answers `appended` for; every invalid delivery is `rejected`, every other one a `duplicate`. */
   readonly uniqueEvents: number;
 }
 
@@ -83,6 +94,7 @@ interface Pending {
   readonly occurred: number;
   readonly system: SystemName;
   readonly envelope: EventEnvelope<object>;
+  readonly invalid?: true;
 }
 
 /**
@@ -106,8 +118,8 @@ export function generateTraffic(options: TrafficOptions): Traffic {
   const iso = (virtual: number) => new Date(startMs + virtual).toISOString();
   const between = (low: number, high: number) => low + random.int(high - low + 1);
   const pending: Pending[] = [];
-  const planted: PlantedFaults = { duplicates: [], lateRetries: [], reordered: [], missing: [], conflicts: [], twins: [], bursts: [] };
-  const emit = (system: SystemName, occurred: number, envelope: EventEnvelope<object>) => pending.push({ occurred, system, envelope });
+  const planted: PlantedFaults = { duplicates: [], lateRetries: [], reordered: [], missing: [], conflicts: [], twins: [], bursts: [], invalid: [] };
+  const emit = (system: SystemName, occurred: number, envelope: EventEnvelope<object>, invalid?: true) => pending.push({ occurred, system, envelope, ...(invalid ? { invalid } : {}) });
 
   // Customers: CRM and billing each keep the full record.
   const customers: string[] = [];
@@ -162,6 +174,8 @@ export function generateTraffic(options: TrafficOptions): Traffic {
     const dropped = random.chance(faults.drops) ? random.pick(SYSTEMS) : undefined;
     const conflict = !dropped && random.chance(faults.conflicts) ? (cancelled ? 'order-status' : random.pick(['order-status', 'payment-amount'] as const)) : undefined;
     const clerk = { type: 'user', id: `clerk-${1 + random.int(9)}` };
+    // Drawn last and only at a rate above 0 (chance(0) draws nothing), so runs without it keep their seeds' traffic.
+    const invalid = dropped !== 'billing' && random.chance(faults.invalid);
 
     const confirmed = at + between(MINUTE, 3 * MINUTE);
     const ended = cancelled ? confirmed + between(5 * MINUTE, 30 * MINUTE) : undefined;
@@ -170,7 +184,8 @@ export function generateTraffic(options: TrafficOptions): Traffic {
     const paid = shipped + between(5 * MINUTE, 60 * MINUTE);
     const completed = Math.max(paid, shipped) + between(5 * MINUTE, 30 * MINUTE);
     const amountPaid = conflict === 'payment-amount' ? Math.round(total.amount * 100 - 1_000) / 100 : total.amount;
-    const crmEnd = conflict === 'order-status' ? 'cancelled' : 'closed';
+    // A status conflict: CRM ends where the ERP did not (cancelled instead of closed, closed instead of cancelled).
+    const crmEnd = conflict === 'order-status' ? (cancelled ? 'closed' : 'cancelled') : cancelled ? 'cancelled' : 'closed';
     if (dropped) planted.missing.push({ system: dropped, subject });
 
     const steps: [SystemName, number, EventEnvelope<object>][] = [];
@@ -186,7 +201,7 @@ export function generateTraffic(options: TrafficOptions): Traffic {
     created('billing', at + between(10_000, 60_000), 'open');
     if (ended !== undefined) {
       status('erp', 3, ended, 'CANCELLED', clerk);
-      status('crm', 3, ended + between(10_000, 120_000), 'cancelled');
+      status('crm', 3, ended + between(10_000, 120_000), crmEnd);
       status('billing', 2, ended + between(10_000, 120_000), 'void');
     } else {
       const invoice = `INV-${pad(o, 6)}`;
@@ -204,18 +219,31 @@ export function generateTraffic(options: TrafficOptions): Traffic {
       }
     }
     if (conflict === 'order-status') {
-      planted.conflicts.push({ kind: 'order-status', subject, field: 'status', values: { erp: cancelled ? 'CANCELLED' : 'COMPLETED', crm: cancelled ? 'cancelled' : crmEnd, billing: cancelled ? 'void' : 'paid' } });
+      planted.conflicts.push({ kind: 'order-status', subject, field: 'status', values: { erp: cancelled ? 'CANCELLED' : 'COMPLETED', crm: crmEnd, billing: cancelled ? 'void' : 'paid' } });
     }
-    for (const [system, when, envelope] of steps) if (system !== dropped) emit(system, when, envelope);
+    for (const [system, when, envelope] of steps) {
+      if (system === dropped) continue;
+      if (invalid && system === 'billing' && envelope.type === orderCreatedV1.type) {
+        planted.invalid.push({ id: envelope.id, system, subject, field: 'data.total.amount', valid: envelope });
+        emit(system, when, withAmountAsString(envelope as EventEnvelope<{ total: { amount: number } }>), true);
+      } else {
+        emit(system, when, envelope);
+      }
+    }
   }
 
   const deliveries = deliver(pending, random, faults, planted);
-  return { deliveries, planted, uniqueEvents: pending.length };
+  return { deliveries, planted, uniqueEvents: pending.length - planted.invalid.length };
+}
+
+/** The connector bug the `invalid` fault plays: an amount serialised as a string, which the contract refuses. */
+function withAmountAsString(envelope: EventEnvelope<{ total: { amount: number } }>): EventEnvelope<object> {
+  return { ...envelope, data: { ...envelope.data, total: { ...envelope.data.total, amount: envelope.data.total.amount.toFixed(2) } } };
 }
 
 /** Each system sends with its own latency; then the delivery faults are applied. */
 function deliver(pending: readonly Pending[], random: SeededRandom, faults: FaultRates, planted: PlantedFaults): Delivery[] {
-  const timed = pending.map((p) => ({ at: p.occurred + random.int(LATENCY_MS[p.system] + 1), system: p.system, envelope: p.envelope }) as Delivery);
+  const timed = pending.map((p) => ({ at: p.occurred + random.int(LATENCY_MS[p.system] + 1), system: p.system, envelope: p.envelope, ...(p.invalid ? { fault: 'invalid' } : {}) }) as Delivery);
   timed.sort((a, b) => a.at - b.at);
 
   // Reorder: swap a status change with the same system's next one for that subject, keeping the slots' times.
@@ -242,6 +270,8 @@ function deliver(pending: readonly Pending[], random: SeededRandom, faults: Faul
 
   const copies: Delivery[] = [];
   for (const d of timed) {
+    // A refused delivery is sent once: its repeats would only raise the quarantine entry's attempt count.
+    if (d.fault === 'invalid') continue;
     if (random.chance(faults.duplicates)) {
       copies.push({ at: d.at + random.int(2_001), system: d.system, envelope: d.envelope, fault: 'duplicate' });
       planted.duplicates.push(d.envelope.id);
