@@ -1,5 +1,5 @@
 import { ManualClock } from '@concord/common';
-import { SqliteEventStore, type EventStore } from '@concord/event-store';
+import { hasHashFeed, SqliteEventStore, type EventStore } from '@concord/event-store';
 import { LOG_DIGEST_GENESIS, nextLogDigest } from './log-digest';
 import { LogSealer, NothingToSealError, SealsTamperedError } from './log-sealer';
 import { publicKeysOf, sealSignatureProblem } from './seal';
@@ -103,5 +103,41 @@ describe('LogSealer', () => {
     const sealer = new LogSealer(log, forged, key, clock, 5);
     await expect(sealer.sealNow()).rejects.toBeInstanceOf(SealsTamperedError);
     await forged.close();
+  });
+
+  it('folds only stored hashes where the store can read them alone: no whole event is read', async () => {
+    await append(12);
+    const expected = await digestAt(10);
+    const wholeEventsRefused: EventStore = Object.assign(Object.create(log) as EventStore, {
+      readAll: () => Promise.reject(new Error('the sealer must not read whole events')),
+    });
+    expect(hasHashFeed(wholeEventsRefused)).toBe(true);
+    await new LogSealer(wholeEventsRefused, seals, key, clock, 5).catchUpNow();
+    const all = await allSeals(seals);
+    expect(all.map((s) => s.position)).toEqual([5, 10]);
+    expect(all[1]!.digest).toBe(expected);
+  });
+
+  it('seals the same digests through a store without a hash feed (reading whole events)', async () => {
+    await append(12);
+    const withFeed = await new LogSealer(log, seals, key, clock, 5).catchUpNow();
+    const plain: EventStore = {
+      appendMany: (requests) => log.appendMany(requests),
+      append: (request) => log.append(request),
+      readStream: (stream, options) => log.readStream(stream, options),
+      readAll: (options) => log.readAll(options),
+      subscribe: (options) => log.subscribe(options),
+      getEvent: (id) => log.getEvent(id),
+      duplicateReceipts: (id) => log.duplicateReceipts(id),
+      headPosition: () => log.headPosition(),
+      checkWritable: () => log.checkWritable(),
+      close: () => log.close(),
+    };
+    expect(hasHashFeed(plain)).toBe(false);
+    const otherSeals = SqliteSealStore.open(':memory:');
+    const withoutFeed = await new LogSealer(plain, otherSeals, key, clock, 5).catchUpNow();
+    expect(withoutFeed.recordedUpTo).toBe(withFeed.recordedUpTo);
+    expect((await allSeals(otherSeals)).map((s) => [s.position, s.digest])).toEqual((await allSeals(seals)).map((s) => [s.position, s.digest]));
+    await otherSeals.close();
   });
 });

@@ -1,5 +1,5 @@
 import type { Clock } from '@concord/common';
-import type { EventStore, StoredEvent } from '@concord/event-store';
+import { hasHashFeed, type EventStore, type PositionedHash } from '@concord/event-store';
 import { LOG_DIGEST_GENESIS, nextLogDigest } from './log-digest';
 import { publicKeysOf, sealSignatureProblem, signSeal, type Seal, type SealKey } from './seal';
 import type { SealStore } from './seal-store';
@@ -37,8 +37,8 @@ export class LogSealer {
     private readonly sealEvery: number,
   ) {}
 
-  /** Folds events of the live feed (ordered, possibly already folded) and seals where due; returns the seals made. */
-  fold(events: readonly StoredEvent[]): Promise<Seal[]> {
+  /** Folds events (or just their stored hashes) of the live feed, ordered, possibly already folded, and seals where due; returns the seals made. */
+  fold(events: readonly PositionedHash[]): Promise<Seal[]> {
     return this.serialised(async () => {
       const made: Seal[] = [];
       let state = await this.current();
@@ -89,7 +89,7 @@ export class LogSealer {
     const head = await this.log.headPosition();
     const made: Seal[] = [];
     while (state.position < head) {
-      const page = await this.log.readAll({ after: state.position, limit: 1000 });
+      const page = await this.readPage(state.position);
       if (page.length === 0) break;
       for (const event of page) {
         if (event.position > head) break;
@@ -101,7 +101,12 @@ export class LogSealer {
     return state;
   }
 
-  private async foldOne(state: DigestState, event: StoredEvent, made: Seal[]): Promise<DigestState> {
+  /** The digest needs stored hashes only: read just those where the store can. */
+  private readPage(after: number): Promise<readonly PositionedHash[]> {
+    return hasHashFeed(this.log) ? this.log.readHashes({ after, limit: 1000 }) : this.log.readAll({ after, limit: 1000 });
+  }
+
+  private async foldOne(state: DigestState, event: PositionedHash, made: Seal[]): Promise<DigestState> {
     const next: DigestState = { ...state, position: event.position, events: state.events + 1, digest: nextLogDigest(state.digest, event.position, event.hash) };
     if (this.sealEvery > 0 && next.events % this.sealEvery === 0) {
       const sealed = await this.seal(next);

@@ -92,7 +92,7 @@ export interface SubscribeOptions {
 }
 
 /** Catch-up-then-live feed of the global log in position order. */
-export interface Subscription extends AsyncIterable<readonly StoredEvent[]> {
+export interface Subscription<T = StoredEvent> extends AsyncIterable<readonly T[]> {
   close(): void;
 }
 
@@ -138,4 +138,27 @@ export interface EventStoreTelemetry {
 export function hasTelemetry(store: EventStore): store is EventStore & EventStoreTelemetry {
   const candidate = store as Partial<EventStoreTelemetry>;
   return typeof candidate.pendingEvents === 'function' && typeof candidate.onCommit === 'function';
+}
+
+/** Where an event sits in the log and the chain hash stored with it: all the log digest folds. */
+export interface PositionedHash {
+  readonly position: Position;
+  readonly hash: string;
+}
+
+/**
+ * Optional: the stored hashes in log order, without reading whole events. The sealer folds
+ * nothing else; reading, parsing and re-checking every event only to keep its hash cost the
+ * ingest process about a sixth of its main thread. Verification never uses this: it recomputes
+ * every hash from the stored bytes.
+ */
+export interface EventHashFeed {
+  readHashes(options?: ReadAllOptions): Promise<PositionedHash[]>;
+  /** Catch-up, then live, like `subscribe`. */
+  subscribeToHashes(options?: SubscribeOptions): Subscription<PositionedHash>;
+}
+
+export function hasHashFeed(store: EventStore): store is EventStore & EventHashFeed {
+  const candidate = store as Partial<EventHashFeed>;
+  return typeof candidate.readHashes === 'function' && typeof candidate.subscribeToHashes === 'function';
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Gauge, type Registry } from 'prom-client';
-import { EVENT_STORE, type EventStore, type Subscription } from '@concord/event-store';
+import { EVENT_STORE, hasHashFeed, type EventStore, type PositionedHash, type Subscription } from '@concord/event-store';
 import { LogSealer } from '@concord/audit';
 import { HubStatusRegistry, type HubStatusContributor, type StatusSection } from '../operations/hub-status';
 
@@ -13,7 +13,7 @@ import { HubStatusRegistry, type HubStatusContributor, type StatusSection } from
 export class SealFeed implements OnApplicationBootstrap, BeforeApplicationShutdown, HubStatusContributor {
   readonly name = 'seals';
   private readonly logger = new Logger('Seals');
-  private subscription: Subscription | undefined;
+  private subscription: Subscription<PositionedHash> | undefined;
   private running: Promise<void> | undefined;
   private haltedBy: { readonly message: string } | undefined;
 
@@ -40,7 +40,8 @@ export class SealFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
       this.logger.error(`sealing halted: ${(error as Error).message}`);
       return;
     }
-    const subscription = this.log.subscribe({ after, batchSize: 1000 });
+    // The digest folds stored hashes only; reading whole events for them was most of the sealer's cost.
+    const subscription: Subscription<PositionedHash> = hasHashFeed(this.log) ? this.log.subscribeToHashes({ after, batchSize: 1000 }) : this.log.subscribe({ after, batchSize: 1000 });
     this.subscription = subscription;
     this.running = (async () => {
       try {

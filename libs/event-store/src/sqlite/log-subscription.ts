@@ -1,9 +1,9 @@
-import type { Position, StoredEvent, Subscription } from '../event-store.port';
+import type { Position, Subscription } from '../event-store.port';
 
-export interface LogSubscriptionSource {
+export interface LogSubscriptionSource<T extends { readonly position: Position }> {
   readonly after: Position;
   readonly batchSize: number;
-  readonly read: (after: Position, limit: number) => StoredEvent[];
+  readonly read: (after: Position, limit: number) => T[];
   /** Registers a wake-up for appends made through this process; returns the unregister function. */
   readonly onAppend: (listener: () => void) => () => void;
   /** Appends by other processes are only seen by polling. */
@@ -17,18 +17,18 @@ export interface LogSubscriptionSource {
  * it delivered. Delivery is in position order, without gaps, at least once per
  * subscription; consumers keep their own checkpoint.
  */
-export class LogSubscription implements Subscription {
+export class LogSubscription<T extends { readonly position: Position }> implements Subscription<T> {
   private closed = false;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly source: LogSubscriptionSource) {}
+  constructor(private readonly source: LogSubscriptionSource<T>) {}
 
   close(): void {
     this.closed = true;
     this.wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<readonly StoredEvent[]> {
+  async *[Symbol.asyncIterator](): AsyncIterator<readonly T[]> {
     let after = this.source.after;
     const unregister = this.source.onAppend(() => this.wake?.());
     try {

@@ -7,8 +7,10 @@ import type {
   CommitStats,
   EventStoreTelemetry,
   DuplicateReceipt,
+  EventHashFeed,
   EventStore,
   Position,
+  PositionedHash,
   ReadAllOptions,
   ReadStreamOptions,
   StoredEvent,
@@ -74,7 +76,7 @@ interface PendingAppend {
  * hashes inside the transaction. Reads use this thread's own connection (WAL:
  * readers never wait for the writer).
  */
-export class SqliteEventStore implements EventStore, EventStoreTelemetry {
+export class SqliteEventStore implements EventStore, EventStoreTelemetry, EventHashFeed {
   private readonly queue: PendingAppend[] = [];
   private queuedEvents = 0;
   private lastGroupEvents = 0;
@@ -135,6 +137,7 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
       receipts: db.prepare('SELECT received_at, transport FROM event_receipts WHERE event_id = ? ORDER BY rowid'),
       getEvent: db.prepare(`SELECT ${READ_COLUMNS} FROM events WHERE event_id = ?`).raw(true),
       readAll: db.prepare(`SELECT ${READ_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw(true),
+      readHashes: db.prepare('SELECT position, hash FROM events WHERE position > ? ORDER BY position LIMIT ?'),
       readStream: db.prepare(
         `SELECT ${READ_COLUMNS} FROM events WHERE stream = ? AND revision >= ? AND revision <= ? ORDER BY revision LIMIT ?`,
       ).raw(true),
@@ -272,10 +275,27 @@ export class SqliteEventStore implements EventStore, EventStoreTelemetry {
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
+    return this.feed(options, (after, limit) => this.readAllSync(after, limit));
+  }
+
+  /** The stored hashes as they are: the row's own hash column, not recomputed (that is what verify does). */
+  async readHashes(options: ReadAllOptions = {}): Promise<PositionedHash[]> {
+    return this.readHashesSync(options.after ?? 0, options.limit ?? 1000);
+  }
+
+  subscribeToHashes(options: SubscribeOptions = {}): Subscription<PositionedHash> {
+    return this.feed(options, (after, limit) => this.readHashesSync(after, limit));
+  }
+
+  private readHashesSync(after: Position, limit: number): PositionedHash[] {
+    return this.statements.readHashes.all(after, limit) as PositionedHash[];
+  }
+
+  private feed<T extends { readonly position: Position }>(options: SubscribeOptions, read: (after: Position, limit: number) => T[]): Subscription<T> {
     return new LogSubscription({
       after: options.after ?? 0,
       batchSize: options.batchSize ?? 500,
-      read: (after, limit) => this.readAllSync(after, limit),
+      read,
       onAppend: (listener) => {
         this.listeners.add(listener);
         return () => this.listeners.delete(listener);
