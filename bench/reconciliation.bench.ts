@@ -3,7 +3,7 @@
  * 100,000 orders × 3 sources (10 events per order: erp 4, crm 3, billing 3 = 1,000,000 events),
  * interleaved as they would arrive, with planted disagreements: 4 % of orders end with a status
  * conflict, 1 % never reach billing, 2 % receive a stale (lower sourceSequence) report late.
- * Usage: npm run bench:reconciliation -- [--orders N] [--runs R] [--keep DIR]
+ * Usage: npm run bench:reconciliation -- [--orders N] [--runs R] [--batch EVENTS] [--keep DIR]
  * The live path's cost on ingestion is measured by the ingest benchmark with reconciliation off and
  * on in alternating runs: npm run bench:ingest -- --compare-env CONCORD_RECONCILIATION_RULES=off
  */
@@ -97,6 +97,7 @@ async function seed(file: string, orders: number): Promise<number> {
 async function main(): Promise<void> {
   const orders = flag('orders', 100_000);
   const runs = flag('runs', 3);
+  const batchSize = flag('batch', 5000);
   const keepIndex = process.argv.indexOf('--keep');
   const kept = keepIndex > 0 ? process.argv[keepIndex + 1] : undefined;
   const dir = kept ?? mkdtempSync(join(tmpdir(), 'concord-bench-recon-'));
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
         keysFile: join(dir, 'keys.db'),
         registry,
         run,
+        batchSize,
         inspect: async (readModels) => {
           summary = (await readModels.get(RECON_SUMMARY, 'order')) as Summary | undefined;
         },
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
         scenario: `reconciliation rebuild from zero, ${orders.toLocaleString('en-US')} orders × 3 sources`,
         eventsPerSecond: median(rates),
         peakRssMiB: process.resourceUsage().maxRSS / 1024,
-        note: `in process, batches of 5,000; ${median(cpuPerEvent).toFixed(1)} CPU µs/event; target 30,000 events/s`,
+        note: `in process, batches of ${batchSize.toLocaleString('en-US')}; ${median(cpuPerEvent).toFixed(1)} CPU µs/event; target 30,000 events/s`,
       },
     ]);
     console.log(JSON.stringify(machineFacts(dir)));

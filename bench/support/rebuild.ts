@@ -21,13 +21,13 @@ export interface RebuildRun {
  */
 export async function timedRebuild(
   projection: ProjectionDefinition,
-  options: { logFile: string; readModelsFile: string; keysFile: string; registry: ContractRegistry; run: number; inspect?: (readModels: ReadModelStore) => Promise<void> },
+  options: { logFile: string; readModelsFile: string; keysFile: string; registry: ContractRegistry; run: number; batchSize?: number; inspect?: (readModels: ReadModelStore) => Promise<void> },
 ): Promise<RebuildRun> {
   const store = SqliteEventStore.open(options.logFile);
   const readModels = SqliteReadModelStore.open(options.readModelsFile);
   const keys = SqliteKeyVault.open(options.keysFile);
   try {
-    const runner = new ProjectionRunner(projection, { store, readModels, clock: systemClock, prepare: prepareForReading(options.registry, keys), batchSize: 5000 });
+    const runner = new ProjectionRunner(projection, { store, readModels, clock: systemClock, prepare: prepareForReading(options.registry, keys), batchSize: options.batchSize ?? 5000 });
     const started = process.hrtime.bigint();
     const cpuBefore = process.cpuUsage();
     await runner.resetToZero();

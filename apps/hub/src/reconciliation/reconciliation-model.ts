@@ -19,7 +19,6 @@ export type ItemStatus = (typeof ITEM_STATUSES)[number];
 export interface FieldReport {
   readonly value: unknown;
   readonly eventId: string;
-  readonly at: string;
 }
 
 /** The part of a source's view that reconciliation compares. */
@@ -45,12 +44,13 @@ export interface PartFacts {
   readonly values: Readonly<Record<string, number>>;
 }
 
-/** What the entity's document remembers of each item, so unchanged items need not be read. */
+/**
+ * What the entity's document remembers of each item: whether its document exists (else there is
+ * nothing to read), and its status (so "matched" is known without reading the items).
+ */
 export interface ItemSlot {
   readonly status: ItemStatus;
   readonly episode: number;
-  /** Signature of the disagreement last written (values and evidence). */
-  readonly sig: string;
 }
 
 export interface ReconEntity {
@@ -258,55 +258,37 @@ export function compareField(field: FieldRule, sources: Readonly<Record<string, 
   return { field: field.name, verdict, values, canonical, absent, unmapped, evidence, ...(field.tolerance !== undefined ? { tolerance: field.tolerance } : {}) };
 }
 
-/** Which judgements an event can have changed: the compared fields whose reports changed, and whether a system became known. */
-export interface Affected {
-  readonly fields: ReadonlySet<string>;
-  readonly presence: boolean;
-}
-
-/** The item ids an event's changes concern (missing, and a mismatch per changed field). */
-export function affectedItemIds(rule: EntityRule, subject: SubjectRef, affected?: Affected): string[] {
-  const ids: string[] = [];
-  if (!affected || affected.presence) ids.push(missingItemId(subject));
-  for (const field of rule.fields) if (!affected || affected.fields.has(field.name)) ids.push(mismatchItemId(subject, field.name));
-  return ids;
-}
-
 /**
- * The disagreements about one entity right now, keyed by item id; agreement is
- * the absence of a key. With `affected`, only the judgements those changes can
- * alter are made (each depends only on its own field's reports, or on which
- * systems know the entity), so the others keep what they were.
+ * The `missing` disagreement about one entity now: some required systems do not know it.
+ * Its values name the event that made each system know the entity (null: not yet), so the
+ * item changes only when presence does.
  */
-export function disagreementsOf(rule: EntityRule, entity: Pick<ReconEntity, 'subject' | 'sources'>, affected?: Affected): Map<string, Disagreement> {
-  const found = new Map<string, Disagreement>();
-  const missing = !affected || affected.presence ? rule.sources.filter((source) => entity.sources[source] === undefined) : [];
-  if (missing.length > 0) {
-    const values: Record<string, unknown> = {};
-    // The event that made each system know the entity (null: not yet), so the item changes only when presence does.
-    for (const source of rule.sources) values[source] = entity.sources[source]?.firstEventId ?? null;
-    found.set(missingItemId(entity.subject), {
-      kind: 'missing',
-      reason: 'missing',
-      values,
-      evidence: rule.sources.flatMap((source) => (entity.sources[source] ? [entity.sources[source].firstEventId] : [])),
-    });
+export function missingOf(rule: EntityRule, sources: Readonly<Record<string, SourceFacts>>): Disagreement | undefined {
+  let absent = false;
+  const values: Record<string, unknown> = {};
+  const evidence: string[] = [];
+  for (const source of rule.sources) {
+    const facts = sources[source];
+    if (facts === undefined) absent = true;
+    else evidence.push(facts.firstEventId);
+    values[source] = facts?.firstEventId ?? null;
   }
-  for (const field of rule.fields) {
-    if (affected && !affected.fields.has(field.name)) continue;
-    const comparison = compareField(field, entity.sources);
-    if (comparison.verdict !== 'mismatch' && comparison.verdict !== 'unmapped') continue;
-    found.set(mismatchItemId(entity.subject, field.name), {
-      kind: 'mismatch',
-      field: field.name,
-      reason: comparison.verdict === 'unmapped' ? 'unmapped' : 'differs',
-      values: comparison.values,
-      canonical: comparison.canonical,
-      ...(comparison.unmapped.length > 0 ? { unmapped: comparison.unmapped } : {}),
-      evidence: comparison.evidence,
-    });
-  }
-  return found;
+  return absent ? { kind: 'missing', reason: 'missing', values, evidence } : undefined;
+}
+
+/** The `mismatch` disagreement about one compared field now (beyond tolerance, or unmapped); undefined when it agrees or too few report it. */
+export function mismatchOf(field: FieldRule, sources: Readonly<Record<string, SourceFacts>>): Disagreement | undefined {
+  const comparison = compareField(field, sources);
+  if (comparison.verdict !== 'mismatch' && comparison.verdict !== 'unmapped') return undefined;
+  return {
+    kind: 'mismatch',
+    field: field.name,
+    reason: comparison.verdict === 'unmapped' ? 'unmapped' : 'differs',
+    values: comparison.values,
+    canonical: comparison.canonical,
+    ...(comparison.unmapped.length > 0 ? { unmapped: comparison.unmapped } : {}),
+    evidence: comparison.evidence,
+  };
 }
 
 export function duplicateOf(index: NaturalKeyIndex): Disagreement | undefined {
@@ -318,14 +300,6 @@ export function duplicateOf(index: NaturalKeyIndex): Disagreement | undefined {
     values: { [index.source]: ids },
     evidence: ids.map((id) => index.ids[id]!).slice(0, MAX_EVIDENCE),
   };
-}
-
-/**
- * Whether an item's disagreement changed since it was written. Plain JSON is enough: the values are
- * built in the rule's source order, so equal disagreements serialise equally, live and in a rebuild.
- */
-export function signatureOf(disagreement: Disagreement): string {
-  return JSON.stringify([disagreement.values, disagreement.evidence, disagreement.canonical ?? null]);
 }
 
 export function isActive(status: ItemStatus | undefined): boolean {
@@ -450,22 +424,44 @@ function withHistory(item: ReconItem, entry: HistoryEntry): ReconItem {
   return { ...item, history: [history[0]!, ...history.slice(dropped + 1)], historyDropped: (item.historyDropped ?? 0) + dropped };
 }
 
-/** What one item adds to its type's summary. */
-export function summaryShare(item: Pick<ReconItem, 'status' | 'kind'> | undefined): Partial<Record<'pending' | ItemKind, number>> {
-  if (!item) return {};
-  if (item.status === 'pending') return { pending: 1 };
-  if (item.status === 'open') return { [item.kind]: 1 };
-  return {};
-}
+export type SummaryCounts = Omit<Summary, 'entityType'>;
+/** How a type's summary moves: a scratch tally of one event's changes, applied to the stored summary once. */
+export type SummaryDelta = { -readonly [K in keyof SummaryCounts]: number };
 
 export function emptySummary(entityType: string): Summary {
   return { entityType, entities: 0, matched: 0, pending: 0, mismatch: 0, missing: 0, duplicate: 0 };
 }
 
-export function addToSummary(summary: Summary, delta: Partial<Record<keyof Omit<Summary, 'entityType'>, number>>): Summary {
-  const out = { ...summary } as Record<string, unknown>;
-  for (const [key, value] of Object.entries(delta)) out[key] = ((out[key] as number) ?? 0) + (value ?? 0);
-  return out as unknown as Summary;
+export function noChange(): SummaryDelta {
+  return { entities: 0, matched: 0, pending: 0, mismatch: 0, missing: 0, duplicate: 0 };
+}
+
+/** Tallies what an item counts for in its type's summary (pending, or its kind once open), with `sign` -1 to take it away. */
+export function tallyItem(delta: SummaryDelta, item: Pick<ReconItem, 'status' | 'kind'> | undefined, sign: 1 | -1): void {
+  if (item?.status === 'pending') delta.pending += sign;
+  else if (item?.status === 'open') delta[item.kind] += sign;
+}
+
+export function isNoChange(delta: SummaryDelta): boolean {
+  return delta.entities === 0 && delta.matched === 0 && delta.pending === 0 && delta.mismatch === 0 && delta.missing === 0 && delta.duplicate === 0;
+}
+
+export function addToSummary(summary: Summary, delta: Partial<SummaryCounts>): Summary {
+  return {
+    entityType: summary.entityType,
+    entities: summary.entities + (delta.entities ?? 0),
+    matched: summary.matched + (delta.matched ?? 0),
+    pending: summary.pending + (delta.pending ?? 0),
+    mismatch: summary.mismatch + (delta.mismatch ?? 0),
+    missing: summary.missing + (delta.missing ?? 0),
+    duplicate: summary.duplicate + (delta.duplicate ?? 0),
+  };
+}
+
+/** Whether an entity counts as matched: known, and no item about it pending or open. */
+export function hasActiveItem(items: Readonly<Record<string, ItemSlot>>): boolean {
+  for (const id in items) if (isActive(items[id]!.status)) return true;
+  return false;
 }
 
 /** One episode of an item, as its history tells it: for reports over a time window. */

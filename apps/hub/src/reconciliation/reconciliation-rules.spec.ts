@@ -37,6 +37,16 @@ describe('reconciliation rules', () => {
     expect(rules.entities.get('order')!.fields[0]!.paths).toEqual({ erp: ['total', 'amount'], crm: ['amount'] });
   });
 
+  it('lists per source the fields it reports, once, so a field compared among some sources is not looked for in others', () => {
+    const rules = parseReconciliationRules({
+      entities: { order: { sources: ['erp', 'crm', 'billing'], graceSeconds: 60, fields: { status: 'status', note: { path: 'note', sources: ['erp', 'crm'] } } } },
+    });
+    const bySource = rules.entities.get('order')!.fieldsBySource;
+    expect(bySource.get('erp')!.map((f) => f.name)).toEqual(['status', 'note']);
+    expect(bySource.get('billing')!.map((f) => f.name)).toEqual(['status']);
+    expect(bySource.get('sap')).toBeUndefined();
+  });
+
   it('names a source in a mapping that the rule does not list', () => {
     expect(problemsOf({ entities: { order: { ...order, fields: { status: { path: 'status', map: { sap: { X: 'y' } } } } } } })).toContain(
       'entities.order.fields.status.map.sap: sap is not one of the field\'s sources (erp, crm)',

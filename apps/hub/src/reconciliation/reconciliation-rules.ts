@@ -43,6 +43,8 @@ export interface EntityRule {
   /** Two entities of this type sharing it within one source are a duplicate (compared trimmed, case-insensitive). */
   readonly naturalKey?: readonly string[];
   readonly links: readonly LinkRule[];
+  /** Per source: the compared fields it reports (derived once here, so folding a report does not search the rule). */
+  readonly fieldsBySource: ReadonlyMap<string, readonly FieldRule[]>;
 }
 
 export interface ReconciliationRules {
@@ -149,7 +151,8 @@ function entityRule(type: string, raw: unknown, where: string, problems: string[
       if (!fields.some((f) => f.name === field)) problems.push(`${where}.links.${link.as}.sum: ${field} is not one of the entity's fields`);
     }
   }
-  return { type, sources, graceSeconds: typeof graceSeconds === 'number' ? graceSeconds : 0, fields, links, ...(naturalKey ? { naturalKey } : {}) };
+  const fieldsBySource = new Map(sources.map((source) => [source, fields.filter((field) => field.paths[source] !== undefined)]));
+  return { type, sources, graceSeconds: typeof graceSeconds === 'number' ? graceSeconds : 0, fields, links, fieldsBySource, ...(naturalKey ? { naturalKey } : {}) };
 }
 
 function fieldRule(name: string, raw: unknown, where: string, entitySources: readonly string[], known: ReadonlySet<string>, problems: string[]): FieldRule | undefined {

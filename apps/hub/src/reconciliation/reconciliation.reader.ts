@@ -16,12 +16,13 @@ import {
   type ReconEntity,
   type ReconItem,
   type Summary,
+  type SummaryCounts,
 } from './reconciliation-model';
 import { RECONCILIATION_RULES } from './reconciliation.tokens';
 import type { ReconciliationRules } from './reconciliation-rules';
 import type { ReportWindow } from './reconciliation-query';
 
-export type SummaryCounts = Omit<Summary, 'entityType'>;
+export type { SummaryCounts } from './reconciliation-model';
 
 /** An item as the API shows it in lists (its history only in the item's own view). */
 export type ListedItem = Omit<ReconItem, 'history' | 'announce' | 'announcing' | 'historyDropped'>;

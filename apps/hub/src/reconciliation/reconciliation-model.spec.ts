@@ -1,0 +1,117 @@
+import {
+  addToSummary,
+  emptySummary,
+  hasActiveItem,
+  isNoChange,
+  mismatchOf,
+  missingOf,
+  noChange,
+  tallyItem,
+  type SourceFacts,
+} from './reconciliation-model';
+import { parseReconciliationRules } from './reconciliation-rules';
+
+const rules = parseReconciliationRules({
+  entities: {
+    order: {
+      sources: ['erp', 'crm', 'billing'],
+      graceSeconds: 60,
+      fields: {
+        status: { path: 'status', map: { erp: { COMPLETED: 'done' }, crm: { closed: 'done' } } },
+        amount: { path: 'total.amount', tolerance: 0.01 },
+      },
+    },
+  },
+});
+const order = rules.entities.get('order')!;
+const statusField = order.fields.find((f) => f.name === 'status')!;
+const amountField = order.fields.find((f) => f.name === 'amount')!;
+
+function facts(firstEventId: string, fields: Record<string, unknown> = {}): SourceFacts {
+  return {
+    firstSeenAt: '2026-11-21T09:00:00.000Z',
+    firstEventId,
+    lastEventId: firstEventId,
+    lastOccurredAt: '2026-11-21T09:00:00Z',
+    events: 1,
+    staleEvents: 0,
+    fields: Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, { value, eventId: `${firstEventId}-${name}` }])),
+  };
+}
+
+describe('missingOf', () => {
+  it('given every required system knows the entity, finds nothing missing', () => {
+    expect(missingOf(order, { erp: facts('e1'), crm: facts('c1'), billing: facts('b1') })).toBeUndefined();
+  });
+
+  it('given billing does not know the entity yet, names the event that made each other system know it and null for billing', () => {
+    expect(missingOf(order, { erp: facts('e1'), crm: facts('c1') })).toEqual({
+      kind: 'missing',
+      reason: 'missing',
+      values: { erp: 'e1', crm: 'c1', billing: null },
+      evidence: ['e1', 'c1'],
+    });
+  });
+
+  it('given a system the rules do not name, does not count it as knowing the entity', () => {
+    expect(missingOf(order, { erp: facts('e1'), sap: facts('s1') })?.values).toEqual({ erp: 'e1', crm: null, billing: null });
+  });
+});
+
+describe('mismatchOf', () => {
+  it('given values that agree in the canonical vocabulary, finds no mismatch', () => {
+    expect(mismatchOf(statusField, { erp: facts('e1', { status: 'COMPLETED' }), crm: facts('c1', { status: 'closed' }) })).toBeUndefined();
+  });
+
+  it('given values that disagree in the canonical vocabulary, shows each value, its canonical form and the events that set them', () => {
+    expect(mismatchOf(statusField, { erp: facts('e1', { status: 'COMPLETED' }), crm: facts('c1', { status: 'open' }), billing: facts('b1', { status: 'paid' }) })).toEqual({
+      kind: 'mismatch',
+      field: 'status',
+      reason: 'unmapped',
+      values: { erp: 'COMPLETED', crm: 'open', billing: 'paid' },
+      canonical: { erp: 'done', crm: null, billing: 'paid' },
+      unmapped: ['crm'],
+      evidence: ['e1-status', 'c1-status', 'b1-status'],
+    });
+  });
+
+  it('given a single system reporting the field, cannot compare it yet', () => {
+    expect(mismatchOf(amountField, { erp: facts('e1', { amount: 10 }), crm: facts('c1') })).toBeUndefined();
+  });
+
+  it('given amounts within tolerance, agrees; beyond it, differs', () => {
+    expect(mismatchOf(amountField, { erp: facts('e1', { amount: 10 }), crm: facts('c1', { amount: 10.004 }) })).toBeUndefined();
+    expect(mismatchOf(amountField, { erp: facts('e1', { amount: 10 }), crm: facts('c1', { amount: 10.02 }) })).toMatchObject({ reason: 'differs', values: { erp: 10, crm: 10.02 } });
+  });
+});
+
+describe('summary tallies', () => {
+  it('given an item going from pending to open, moves one count from pending to its kind', () => {
+    const delta = noChange();
+    tallyItem(delta, { status: 'pending', kind: 'missing' }, -1);
+    tallyItem(delta, { status: 'open', kind: 'missing' }, 1);
+    expect(delta).toEqual({ ...noChange(), pending: -1, missing: 1 });
+    expect(addToSummary({ ...emptySummary('order'), pending: 3 }, delta)).toEqual({ ...emptySummary('order'), pending: 2, missing: 1 });
+  });
+
+  it('given items that are resolved, cleared or absent, counts nothing for them', () => {
+    const delta = noChange();
+    tallyItem(delta, { status: 'resolved', kind: 'mismatch' }, 1);
+    tallyItem(delta, { status: 'cleared', kind: 'mismatch' }, -1);
+    tallyItem(delta, undefined, 1);
+    expect(isNoChange(delta)).toBe(true);
+  });
+
+  it('given any non-zero count, is a change', () => {
+    expect(isNoChange({ ...noChange(), duplicate: -1 })).toBe(false);
+  });
+});
+
+describe('hasActiveItem', () => {
+  it('given only cleared and resolved items, is false; given one pending or open, is true', () => {
+    expect(hasActiveItem({})).toBe(false);
+    expect(hasActiveItem({ a: { status: 'cleared', episode: 1 }, b: { status: 'resolved', episode: 2 } })).toBe(false);
+    expect(hasActiveItem({ a: { status: 'cleared', episode: 1 }, b: { status: 'open', episode: 2 } })).toBe(true);
+    expect(hasActiveItem({ a: { status: 'pending', episode: 1 } })).toBe(true);
+  });
+});
