@@ -44,9 +44,9 @@ export class LogSealer {
       let state = await this.current();
       for (const event of events) {
         if (event.position <= state.position) continue;
-        state = await this.foldOne(state, event, made);
-        this.state = state;
+        state = this.foldOne(state, event, made);
       }
+      await this.keep(made, state);
       return made;
     });
   }
@@ -57,12 +57,12 @@ export class LogSealer {
    */
   sealNow(): Promise<{ seal: Seal; created: boolean }> {
     return this.serialised(async () => {
-      let state = await this.catchUp();
+      const state = await this.catchUp();
       if (state.lastSeal && state.lastSeal.position === state.position) return { seal: state.lastSeal, created: false };
       if (state.events === 0) throw new NothingToSealError();
-      state = await this.seal(state);
-      this.state = state;
-      return { seal: state.lastSeal!, created: true };
+      const seal = this.sign(state);
+      await this.keep([seal], { ...state, lastSeal: seal });
+      return { seal, created: true };
     });
   }
 
@@ -93,9 +93,9 @@ export class LogSealer {
       if (page.length === 0) break;
       for (const event of page) {
         if (event.position > head) break;
-        state = await this.foldOne(state, event, made);
-        this.state = state;
+        state = this.foldOne(state, event, made);
       }
+      await this.keep(made.splice(0), state);
       if (page.at(-1)!.position >= head) break;
     }
     return state;
@@ -106,26 +106,33 @@ export class LogSealer {
     return hasHashFeed(this.log) ? this.log.readHashes({ after, limit: 1000 }) : this.log.readAll({ after, limit: 1000 });
   }
 
-  private async foldOne(state: DigestState, event: PositionedHash, made: Seal[]): Promise<DigestState> {
+  private foldOne(state: DigestState, event: PositionedHash, made: Seal[]): DigestState {
     const next: DigestState = { ...state, position: event.position, events: state.events + 1, digest: nextLogDigest(state.digest, event.position, event.hash) };
     if (this.sealEvery > 0 && next.events % this.sealEvery === 0) {
-      const sealed = await this.seal(next);
-      made.push(sealed.lastSeal!);
-      return sealed;
+      const seal = this.sign(next);
+      made.push(seal);
+      return { ...next, lastSeal: seal };
     }
     return next;
   }
 
-  private async seal(state: DigestState): Promise<DigestState> {
-    const seal = signSeal(this.key, {
+  private sign(state: DigestState): Seal {
+    return signSeal(this.key, {
       seq: (state.lastSeal?.seq ?? 0) + 1,
       position: state.position,
       events: state.events,
       digest: state.digest,
       sealedAt: this.clock.now().toISOString(),
     });
-    await this.seals.append(seal);
-    return { ...state, lastSeal: seal };
+  }
+
+  /**
+   * Stores the seals made in one go (one transaction, one fsync, however many fell due), and only then
+   * moves the digest state on: when storing fails, nothing folded since the last stored seal counts.
+   */
+  private async keep(seals: readonly Seal[], state: DigestState): Promise<void> {
+    if (seals.length > 0) await this.seals.append(...seals);
+    this.state = state;
   }
 
   private async current(): Promise<DigestState> {

@@ -3,7 +3,8 @@ import type { Seal } from './seal';
 
 /** Where seals are kept. Append-only; `seq` is assigned by the sealer and must be the next one. */
 export interface SealStore {
-  append(seal: Seal): Promise<void>;
+  /** Several seals are stored in one transaction: all or none. */
+  append(...seals: readonly Seal[]): Promise<void>;
   /** Oldest first, seq > after. */
   list(after: number, limit: number): Promise<Seal[]>;
   last(): Promise<Seal | undefined>;
@@ -77,17 +78,22 @@ export class SqliteSealStore implements SealStore {
     return new SqliteSealStore(openDatabase(file, { synchronous: options.synchronous ?? 'FULL', readonly: options.readonly ?? false }));
   }
 
-  async append(seal: Seal): Promise<void> {
-    if (!this.statements.insert) throw new Error('the seal store is open read-only');
-    this.statements.insert.run({
-      seq: seal.seq,
-      position: seal.position,
-      events: seal.events,
-      digest: seal.digest,
-      sealed_at: seal.sealedAt,
-      key_id: seal.keyId,
-      signature: seal.signature,
-    });
+  async append(...seals: readonly Seal[]): Promise<void> {
+    const insert = this.statements.insert;
+    if (!insert) throw new Error('the seal store is open read-only');
+    this.db.transaction(() => {
+      for (const seal of seals) {
+        insert.run({
+          seq: seal.seq,
+          position: seal.position,
+          events: seal.events,
+          digest: seal.digest,
+          sealed_at: seal.sealedAt,
+          key_id: seal.keyId,
+          signature: seal.signature,
+        });
+      }
+    })();
   }
 
   async list(after: number, limit: number): Promise<Seal[]> {
