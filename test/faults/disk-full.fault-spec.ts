@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { authHeader } from '../e2e/support/auth';
 import { eventually, type HubProcess } from '../scale/support/hub-process';
 import { projectionsAt, projectionsOf, startFaultHub } from './support/fault-hub';
-import { inspectLog } from './support/inspect-log';
-import { compareWithRebuild } from './support/rebuild-check';
-import { runVerify } from './support/verify-cli';
+import { assertStoreHealthy } from './support/store-health';
 
 const TMPFS_SIZE = '24m';
 const PER_BATCH = 50;
+/** "Recovers by itself within seconds": from the moment space returns to the first refused batch accepted. */
+const RECOVERY_LIMIT_MS = 10_000;
 
 function mountTmpfs(dir: string): string | undefined {
   try {
@@ -170,33 +170,29 @@ if (mountError) {
     rmSync(`${ballast}-tail`);
     const freedAt = Date.now();
     const recoveredAfterMs = await eventually(
-      'ingestion recovers',
+      `ingestion recovers within ${RECOVERY_LIMIT_MS} ms of space returning`,
       async () => ((await send(refusedBatches[0]!)).status === 200 ? Date.now() - freedAt : undefined),
-      30_000,
+      RECOVERY_LIMIT_MS,
       200,
     );
+    expect(recoveredAfterMs).toBeLessThan(RECOVERY_LIMIT_MS);
     for (const batch of refusedBatches) expect((await send(batch)).status).toBe(200);
     for (let i = 0; i < 4; i++) expect((await send(batchOf())).status).toBe(200);
     const resumed = await projectionsAt(projector, (await projectionsOf(hub))[0]!.headPosition, 60_000);
     expect(resumed.every((p) => p.state === 'running' && p.lastError === undefined)).toBe(true);
+    const projectionsResumedAfterMs = Date.now() - freedAt;
     await hub.stop();
     await projector.stop();
 
-    const log = inspectLog(join(dataDir, 'events.db'));
-    expect(log.integrity).toEqual(['ok']);
-    expect(log.problems).toEqual([]);
-    for (const id of acked) expect(log.ids.has(id)).toBe(true); // nothing acknowledged was lost
-    expect(log.events).toBe(log.ids.size);
-    expect((await runVerify(dataDir)).exitCode).toBe(0);
-    const rebuild = await compareWithRebuild(dataDir);
-    expect(rebuild.samples).toEqual([]);
-    expect(rebuild.differences).toEqual([]);
+    // Every batch ever sent was acknowledged in the end (the refused ones on retry): all stored, once each.
+    expect(acked.size).toBe(next);
+    const { log } = await assertStoreHealthy(dataDir, { acknowledged: acked, events: next });
 
     console.log(
       [
         `disk full: tmpfs ${TMPFS_SIZE}, ballast ${ballastBytes} bytes; refused with 503 (Retry-After ${refusal!.retryAfter}): ${JSON.stringify(refusal!.body.message)}`,
         `while full: /health/ready ${whileFull.ready}; log head ${whileFull.headWhileFull}; projections ${whileFull.projections.map((p) => `${p.name}=${p.state} at ${p.checkpoint}${p.lastError ? ` (${p.lastError.message})` : ''}`).join(', ')}`,
-        `space returned: ingestion took the refused events again after ${recoveredAfterMs} ms; projections resumed; ${log.events} events stored, every acknowledged one exactly once; verify OK`,
+        `space returned: ingestion took the refused events again after ${recoveredAfterMs} ms; projections at the head again after ${projectionsResumedAfterMs} ms; ${log.events} events stored, every acknowledged one exactly once; verify OK`,
       ].join('\n'),
     );
   }, 300_000);

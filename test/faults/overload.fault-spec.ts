@@ -11,10 +11,8 @@ import { join } from 'node:path';
 import { authHeader } from '../e2e/support/auth';
 import { type HubProcess } from '../scale/support/hub-process';
 import { projectionsAt, rssOf, startFaultHub } from './support/fault-hub';
-import { inspectLog } from './support/inspect-log';
-import { compareWithRebuild } from './support/rebuild-check';
 import { sizeFromEnv } from './support/seeded-random';
-import { runVerify } from './support/verify-cli';
+import { assertStoreHealthy } from './support/store-health';
 
 const MS_PER_EVENT = sizeFromEnv('FAULTS_PROJECTION_MS_PER_EVENT', 1);
 /** What the slow projections sustain, in events/s (their delay alone; the real figure is a little lower). */
@@ -49,6 +47,8 @@ describe('overload: twice the sustainable rate against slow projections', () => 
     const retry: Array<Array<Record<string, unknown>>> = [];
     const answers = new Map<number, number>();
     const missingRetryAfter: number[] = [];
+    /** Answers other than 200 (each event appended or duplicate) and 429/503: none may come. */
+    const unexpected: string[] = [];
     const startRss = rssOf(pid) ?? 0;
     let peakRss = startRss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(pid) ?? 0)), 100);
@@ -79,11 +79,12 @@ describe('overload: twice the sustainable rate against slow projections', () => 
       const body = (await response.json()) as { results?: Array<{ id: string; status: string }> };
       if (response.status === 200) {
         for (const result of body.results!) {
-          if (result.status !== 'appended' && result.status !== 'duplicate') throw new Error(`refused: ${JSON.stringify(result)}`);
-          acked.add(result.id);
+          if (result.status === 'appended' || result.status === 'duplicate') acked.add(result.id);
+          else unexpected.push(`refused: ${JSON.stringify(result)}`);
         }
       } else {
-        if (response.status !== 429 && response.status !== 503) throw new Error(`unexpected ${response.status}: ${JSON.stringify(body)}`);
+        // Recorded, not thrown: open-loop requests are not awaited one by one, and a throw would go unheard.
+        if (response.status !== 429 && response.status !== 503) unexpected.push(`${response.status}: ${JSON.stringify(body)}`);
         if (!/^\d+$/.test(response.headers.get('retry-after') ?? '')) missingRetryAfter.push(response.status);
         retry.push(events);
       }
@@ -111,12 +112,13 @@ describe('overload: twice the sustainable rate against slow projections', () => 
 
     // After the load: every refused batch again, with the same ids, until accepted (pausing as told).
     let rounds = 0;
-    while (retry.length > 0) {
+    while (retry.length > 0 && unexpected.length === 0) {
       rounds++;
       const batch = retry.shift()!;
       const status = await send(batch);
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    expect(unexpected).toEqual([]);
     expect(acked.size).toBe(offeredEvents);
     const drainedAt = Date.now();
     await projectionsAt(running, offeredEvents, 10 * 60_000);
@@ -125,18 +127,12 @@ describe('overload: twice the sustainable rate against slow projections', () => 
     await running.stop();
 
     expect(missingRetryAfter).toEqual([]);
+    // Refused, never dropped: every request got an answer.
+    expect(answers.get(0)).toBeUndefined();
     expect((answers.get(503) ?? 0) + (answers.get(429) ?? 0)).toBeGreaterThan(0); // the overload was real and refused
     console.log(`overload RSS: at start ${(startRss / 1048576).toFixed(0)} MiB, peak ${(peakRss / 1048576).toFixed(0)} MiB`);
     expect(peakRss).toBeLessThan(RSS_LIMIT);
-    const log = inspectLog(join(dataDir, 'events.db'));
-    expect(log.integrity).toEqual(['ok']);
-    expect(log.problems).toEqual([]);
-    expect(log.events).toBe(offeredEvents);
-    for (let n = 0; n < offeredEvents; n++) if (!log.ids.has(`load-${n}`)) throw new Error(`acknowledged event load-${n} is not in the log`);
-    expect((await runVerify(dataDir)).exitCode).toBe(0);
-    const rebuild = await compareWithRebuild(dataDir);
-    expect(rebuild.samples).toEqual([]);
-    expect(rebuild.differences).toEqual([]);
+    const { log } = await assertStoreHealthy(dataDir, { acknowledged: acked, events: offeredEvents });
 
     console.log(
       [

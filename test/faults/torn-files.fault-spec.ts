@@ -127,8 +127,10 @@ describe('torn and corrupted files', () => {
       if (!verified.report.ok) expect(verified.report.broken!.position).toBeGreaterThan(head);
       const sealNote = verified.report.ok ? 'verify OK' : `verify names the lost sealed tail (${verified.report.broken!.kind} at position ${verified.report.broken!.position}, seal #${verified.report.broken!.seal})`;
       const rebuild = await compareWithRebuild(dir);
+      expect(rebuild.notRebuilt).toEqual([]);
       expect(rebuild.samples).toEqual([]);
-    expect(rebuild.differences).toEqual([]);
+      expect(rebuild.differences).toEqual([]);
+      for (const checkpoint of Object.values(rebuild.checkpoints)) expect(checkpoint).toEqual({ live: head + 1, rebuilt: head + 1 });
       outcomes.push(`WAL cut to ${length}/${walSize} bytes: started with ${head} of ${EVENTS} events (a committed prefix); ${sealNote}`);
     }
     console.log(`torn WAL (seed ${SEED}):\n${outcomes.join('\n')}`);

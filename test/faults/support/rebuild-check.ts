@@ -10,11 +10,15 @@ import { ProjectionRunner, SqliteReadModelStore } from '@concord/projections';
 import { hubProjections } from '../../../apps/hub/src/projections/hub-projections';
 import { prepareForReading } from '../../../apps/hub/src/projections/projections.service';
 import { loadConfig } from '../../../apps/hub/src/config/concord-config';
+import { flowRulesFor } from '../../../apps/hub/src/flows/flow-rules';
 import { reconciliationRulesFor } from '../../../apps/hub/src/reconciliation/reconciliation-rules';
+import { FAULT_HUB_ENV } from './fault-hub';
 
 export interface RebuildComparison {
   /** Per projection: the live checkpoint, and the position a rebuild from zero reached. */
   readonly checkpoints: Record<string, { live: number; rebuilt: number }>;
+  /** Projections the live hub ran (they have a checkpoint) that this rebuild did not: a comparison that would miss them. */
+  readonly notRebuilt: readonly string[];
   readonly documents: number;
   /** `collection/key` of every document that differs, is missing or is extra in the live read models. */
   readonly differences: readonly string[];
@@ -47,21 +51,22 @@ function checkpointsOf(file: string): Map<string, number> {
 /**
  * Rebuilds every hub projection from position 0 of the data directory's event log into a fresh
  * read-model file, and compares it, document for document, with the live `read-models.db`
- * (documents are compared as stored, i.e. canonical JSON). Run it on a stopped hub.
+ * (documents are compared as stored, i.e. canonical JSON). Run it on a stopped hub. `hubEnv`: the
+ * settings the hub ran with (the fault hub's by default), so the rebuild runs the same projections with the same rules.
  */
-export async function compareWithRebuild(dataDir: string): Promise<RebuildComparison> {
+export async function compareWithRebuild(dataDir: string, hubEnv: Readonly<Record<string, string>> = FAULT_HUB_ENV): Promise<RebuildComparison> {
   const scratch = mkdtempSync(join(tmpdir(), 'concord-rebuild-'));
   const rebuiltFile = join(scratch, 'read-models.db');
   const log = SqliteEventStore.open(join(dataDir, 'events.db'), { writer: 'inline' });
   const rebuilt = SqliteReadModelStore.open(rebuiltFile);
   const keys = SqliteKeyVault.open(join(dataDir, 'keys.db'));
   const checkpoints: Record<string, { live: number; rebuilt: number }> = {};
+  const live = checkpointsOf(join(dataDir, 'read-models.db'));
   try {
     const registry = new ContractRegistry(exampleContracts);
-    const live = checkpointsOf(join(dataDir, 'read-models.db'));
-    // The projections the hub runs with this data directory's settings (reconciliation rules included).
-    const config = loadConfig({ CONCORD_DATA_DIR: dataDir });
-    for (const projection of hubProjections(registry, { reconciliationRules: reconciliationRulesFor(config) })) {
+    // The projections the hub runs with these settings, configured as the hub configures them.
+    const config = loadConfig({ ...hubEnv, CONCORD_DATA_DIR: dataDir });
+    for (const projection of hubProjections(registry, { reconciliationRules: reconciliationRulesFor(config), flowRules: flowRulesFor(config, registry) })) {
       const runner = new ProjectionRunner(projection, { store: log, readModels: rebuilt, clock: systemClock, prepare: prepareForReading(registry, keys) });
       await runner.load();
       checkpoints[projection.name] = { live: live.get(projection.name) ?? 0, rebuilt: await runner.catchUp() };
@@ -78,7 +83,8 @@ export async function compareWithRebuild(dataDir: string): Promise<RebuildCompar
     for (const [key, doc] of rebuiltDocs) if (liveDocs.get(key) !== doc) differences.push(key);
     for (const key of liveDocs.keys()) if (!rebuiltDocs.has(key)) differences.push(key);
     const samples = differences.slice(0, 3).map((key) => ({ key, live: liveDocs.get(key), rebuilt: rebuiltDocs.get(key) }));
-    return { checkpoints, documents: rebuiltDocs.size, differences, samples };
+    const notRebuilt = [...live.keys()].filter((name) => !(name in checkpoints));
+    return { checkpoints, notRebuilt, documents: rebuiltDocs.size, differences, samples };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
