@@ -18,6 +18,11 @@ export interface SimulationOptions {
   /** The commands' replay path of a failure, printed with it, to replay the shrunk command list. */
   readonly replayPath?: string;
   readonly maxCommands?: number;
+  /**
+   * One more check after each run's invariants. Only the harness's own spec sets it: it plants a failure
+   * to prove that a failing run prints its seed and a replay command that fails the same way.
+   */
+  readonly plantedCheck?: (model: SimulationModel) => void;
 }
 
 export interface SimulationOutcome {
@@ -58,6 +63,7 @@ function simulationProperty(options: SimulationOptions) {
     try {
       await fc.asyncModelRun(() => ({ model, real }), cmds);
       await assertFinalInvariants(model, real.hub, clock);
+      options.plantedCheck?.(model);
     } finally {
       await real.hub.close();
       rmSync(dir, { recursive: true, force: true });
@@ -75,7 +81,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   });
   if (!details.failed) return { ok: true, seed, runs: details.numRuns };
   const replayPath = /replayPath="([^"]*)"/.exec(String(details.counterexample?.[2]))?.[1];
-  const replay = ['npm run sim --', `--seed ${details.seed}`, `--path ${details.counterexamplePath ?? ''}`, ...(replayPath ? [`--replay-path '${replayPath}'`] : []), '--runs 1'].join(' ');
+  const replay = [
+    'npm run sim --',
+    `--seed ${details.seed}`,
+    `--path ${details.counterexamplePath ?? ''}`,
+    ...(replayPath ? [`--replay-path '${replayPath}'`] : []),
+    // The command list is drawn with this bound: a replay without it would draw other commands.
+    ...(options.maxCommands !== undefined ? [`--max-commands ${options.maxCommands}`] : []),
+    '--runs 1',
+  ].join(' ');
   const report = [
     `simulation failed: seed ${details.seed}, path ${details.counterexamplePath}${replayPath ? `, replayPath ${replayPath}` : ''}`,
     `replay it with: ${replay}`,
