@@ -167,7 +167,19 @@ describe('torn and corrupted files', () => {
     expect(read.body).toMatchObject({ reason: 'corrupted-history', event: { id: idOf(42), position: 43 } });
     expect(read.body.message).toMatch(/event "torn-42" at position 43 .*does not match its hash/);
     expect((await hub.get(`/v1/streams/order-SO-${42 % 40}`)).status).toBe(500);
+    // The auditor's history of that entity reads the same stream: refused too, never the altered value.
+    const history = await hub.get<{ reason: string }>(`/v1/audit/entities/order/SO-${42 % 40}`);
+    expect(history).toMatchObject({ status: 500, body: { reason: 'corrupted-history' } });
+    // Neither the stored (flipped: …42 became …43) nor the original value is in the answer.
+    for (const value of [markerOf(42), markerOf(43)]) expect(JSON.stringify(history.body)).not.toContain(value);
     expect((await hub.get(`/v1/events/${idOf(41)}`)).status).toBe(200);
+    // The hub's own verify (POST /v1/audit/verify, what an auditor runs through the API) names it as well.
+    expect((await hub.post('/v1/audit/verify', {})).status).toBe(202);
+    const run = await eventually('the API verify run ends', async () => {
+      const { body } = await hub.get<{ state: string; broken?: { kind: string; position: number } }>('/v1/audit/verify');
+      return body.state === 'running' || body.state === 'idle' ? undefined : body;
+    }, 60_000, 100);
+    expect(run).toMatchObject({ state: 'broken', broken: { kind: 'content-changed', position: 43 } });
 
     // A rebuild replays the log from zero and stops at the altered event instead of projecting it.
     expect((await hub.post('/v1/projections/entity-view/rebuild', {})).status).toBe(202);
