@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { DurableChunk } from '@concord/messaging';
 import { TEST_ADMIN_KEY, TEST_SECURITY_ENV } from '../../e2e/support/auth';
+import type { JsonReader } from '../../faults/support/fault-hub';
 
 const ROOT = join(__dirname, '..', '..', '..');
 
@@ -76,4 +77,14 @@ export async function headPosition(hub: HubChild): Promise<number> {
   } catch {
     return -1;
   }
+}
+
+/** The hub's JSON API as the fault suite's helpers read it (test/faults/support/fault-hub.ts). */
+export function jsonReaderOf(hub: HubChild): JsonReader {
+  return {
+    async get<T>(path: string) {
+      const { status, text } = await hub.get(path);
+      return { status, body: JSON.parse(text) as T };
+    },
+  };
 }
