@@ -7,6 +7,7 @@ import {
   missingOf,
   noChange,
   tallyItem,
+  withSlot,
   type SourceFacts,
 } from './reconciliation-model';
 import { parseReconciliationRules } from './reconciliation-rules';
@@ -109,9 +110,22 @@ describe('summary tallies', () => {
 
 describe('hasActiveItem', () => {
   it('given only cleared and resolved items, is false; given one pending or open, is true', () => {
-    expect(hasActiveItem({})).toBe(false);
-    expect(hasActiveItem({ a: { status: 'cleared', episode: 1 }, b: { status: 'resolved', episode: 2 } })).toBe(false);
-    expect(hasActiveItem({ a: { status: 'cleared', episode: 1 }, b: { status: 'open', episode: 2 } })).toBe(true);
-    expect(hasActiveItem({ a: { status: 'pending', episode: 1 } })).toBe(true);
+    expect(hasActiveItem([])).toBe(false);
+    expect(hasActiveItem([{ status: 'cleared', episode: 1 }, { status: 'resolved', episode: 2 }])).toBe(false);
+    expect(hasActiveItem([{ status: 'cleared', episode: 1 }, { status: 'open', episode: 2 }])).toBe(true);
+    expect(hasActiveItem([{ status: 'pending', episode: 1 }])).toBe(true);
+  });
+});
+
+describe('withSlot', () => {
+  const slots = [{ id: 'a', status: 'pending' as const, episode: 1 }, { id: 'b', status: 'cleared' as const, episode: 2 }];
+
+  it('given a slot for an item already there, replaces it in place and leaves the input alone', () => {
+    expect(withSlot(slots, { id: 'a', status: 'open', episode: 1 })).toEqual([{ id: 'a', status: 'open', episode: 1 }, slots[1]]);
+    expect(slots[0]!.status).toBe('pending');
+  });
+
+  it('given a slot for a new item, adds it at the end', () => {
+    expect(withSlot(slots, { id: 'c', status: 'pending', episode: 1 }).map((s) => s.id)).toEqual(['a', 'b', 'c']);
   });
 });

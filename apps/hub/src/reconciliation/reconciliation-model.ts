@@ -53,11 +53,20 @@ export interface ItemSlot {
   readonly episode: number;
 }
 
+/** An entity's item slot names its item. */
+export interface EntityItemSlot extends ItemSlot {
+  readonly id: string;
+}
+
 export interface ReconEntity {
   readonly subject: SubjectRef;
   readonly lastPosition: number;
   readonly sources: Readonly<Record<string, SourceFacts>>;
-  readonly items: Readonly<Record<string, ItemSlot>>;
+  /**
+   * A list, not an object keyed by item id: ids are unique per entity, and objects whose keys
+   * differ in every document each get their own hidden class in V8 (slow to copy and to read).
+   */
+  readonly items: readonly EntityItemSlot[];
 }
 
 /** Which entities of one source share one natural key; owns the duplicate item for it. */
@@ -459,9 +468,18 @@ export function addToSummary(summary: Summary, delta: Partial<SummaryCounts>): S
 }
 
 /** Whether an entity counts as matched: known, and no item about it pending or open. */
-export function hasActiveItem(items: Readonly<Record<string, ItemSlot>>): boolean {
-  for (const id in items) if (isActive(items[id]!.status)) return true;
+export function hasActiveItem(items: readonly ItemSlot[]): boolean {
+  for (const slot of items) if (isActive(slot.status)) return true;
   return false;
+}
+
+/** The slots with one item's slot set (replaced where it was, else added at the end). */
+export function withSlot(items: readonly EntityItemSlot[], slot: EntityItemSlot): EntityItemSlot[] {
+  const index = items.findIndex((s) => s.id === slot.id);
+  if (index < 0) return [...items, slot];
+  const out = items.slice();
+  out[index] = slot;
+  return out;
 }
 
 /** One episode of an item, as its history tells it: for reports over a time window. */

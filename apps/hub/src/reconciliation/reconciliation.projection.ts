@@ -27,7 +27,9 @@ import {
   RECON_SUMMARY,
   tallyItem,
   valueAtPath,
+  withSlot,
   type Disagreement,
+  type EntityItemSlot,
   type FieldReport,
   type FoldContext,
   type ItemIdentity,
@@ -47,7 +49,7 @@ export const ITEM_OPENED = 'reconciliation.item-opened';
 export const ITEM_RESOLVED = 'reconciliation.item-resolved';
 
 /** Bump when the fold changes meaning; the rules' hash is mixed in, so changed rules rebuild the read model. */
-const CODE_VERSION = 2;
+const CODE_VERSION = 3;
 
 export function reconciliationVersion(rules: ReconciliationRules): number {
   return Number.parseInt(createHash('sha256').update(`${CODE_VERSION}:${rules.version}`).digest('hex').slice(0, 7), 16);
@@ -186,7 +188,7 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
 }
 
-const NO_ITEMS: Readonly<Record<string, ItemSlot>> = Object.freeze({});
+const NO_ITEMS: readonly EntityItemSlot[] = Object.freeze([]);
 
 /**
  * Folds one report into its entity: the source's facts, then only the judgements the report can
@@ -219,22 +221,20 @@ async function reconcile(
   const ctx: FoldContext = { eventId: event.id, position: event.position, at: event.recordedAt, graceSeconds: rule.graceSeconds, rulesVersion: rules.version };
   const delta = noChange();
   const before = stored?.items ?? NO_ITEMS;
-  // Copied once, on the first item written (a spread per item was a measurable share of the fold).
-  let items: Record<string, ItemSlot> | undefined;
+  let items = before;
   const judge = async (itemId: string, now: Disagreement | undefined): Promise<void> => {
-    const slot = before[itemId];
+    const slot = items.find((s) => s.id === itemId);
     if (!now && !isActive(slot?.status)) return;
-    items ??= { ...before };
-    items[itemId] = await writeItem(view, slot, now, { id: itemId, entityType: rule.type, subject: entitySubject }, ctx, delta);
+    const written = await writeItem(view, slot, now, { id: itemId, entityType: rule.type, subject: entitySubject }, ctx, delta);
+    items = withSlot(items, { id: itemId, ...written });
   };
   if (previous === undefined) await judge(missingItemId(entitySubject), missingOf(rule, sources));
   for (const field of rule.fields) {
     if (previous?.fields[field.name] !== facts.fields[field.name]) await judge(mismatchItemId(entitySubject, field.name), mismatchOf(field, sources));
   }
   if (!stored) delta.entities += 1;
-  const after = items ?? before;
-  if (after !== before || !stored) delta.matched += (hasActiveItem(after) ? 0 : 1) - (stored === undefined || hasActiveItem(before) ? 0 : 1);
-  view.put(RECON_ENTITIES, key, { subject: entitySubject, lastPosition: event.position, sources, items: after });
+  if (items !== before || !stored) delta.matched += (hasActiveItem(items) ? 0 : 1) - (stored === undefined || hasActiveItem(before) ? 0 : 1);
+  view.put(RECON_ENTITIES, key, { subject: entitySubject, lastPosition: event.position, sources, items });
 
   if (rule.naturalKey && previous?.naturalKey?.value !== facts.naturalKey?.value) {
     await moveNaturalKey(view, rule, source, subject.id, previous?.naturalKey?.value, facts.naturalKey, ctx, delta);
@@ -311,7 +311,7 @@ async function applyHubEvent(event: StoredEvent, view: ReadModelView, rules: Rec
   if (owner) {
     if (item.subject) {
       const entity = owner as unknown as ReconEntity;
-      const slots = { ...entity.items, [item.id]: { ...entity.items[item.id]!, status: next.status } };
+      const slots = withSlot(entity.items, { id: item.id, status: next.status, episode: entity.items.find((s) => s.id === item.id)?.episode ?? next.episode });
       delta.matched += (hasActiveItem(slots) ? 0 : 1) - (hasActiveItem(entity.items) ? 0 : 1);
       view.put(ownerCollection, ownerKey, { ...entity, items: slots } as unknown as Doc);
     } else {

@@ -115,7 +115,7 @@ export class ReconciliationReader {
     if (!rule) return undefined;
     const entity = (await this.readModels.get(RECON_ENTITIES, `${subject.type}/${subject.id}`)) as ReconEntity | undefined;
     if (!entity) return undefined;
-    const found = await this.readModels.getMany(RECON_ITEMS, Object.keys(entity.items));
+    const found = await this.readModels.getMany(RECON_ITEMS, entity.items.map((slot) => slot.id));
     const items = [...found.values()].map((doc) => listed(doc as unknown as ReconItem));
     const active = items.filter((item) => item.status === 'pending' || item.status === 'open');
     const sources: Record<string, EntityComparison['sources'][string]> = {};
