@@ -64,10 +64,12 @@ describe.each(testReadModelBackends('reconciliation over HTTP'))('reconciliation
     expect(open.body.items.map((i: { id: string }) => i.id)).toEqual([ITEM]);
 
     // The integration event is in the hub's own log, under a deterministic id; sweeping again adds nothing.
-    const openedId = `recon:${open.body.rulesVersion.split('@')[1]}:${ITEM}:opened:1`;
+    // The episode is named by the log position of the event where the disagreement began (crm's report).
+    const episode = (await hub.get('/v1/events/crm-1')).body.event.position as number;
+    const openedId = `recon:${open.body.rulesVersion.split('@')[1]}:${ITEM}:opened:${episode}`;
     const opened = await hub.get(`/v1/events/${encodeURIComponent(openedId)}`);
     expect(opened.status).toBe(200);
-    expect(opened.body.event).toMatchObject({ source: 'concord', type: 'reconciliation.item-opened', subject: { type: 'reconciliation', id: ITEM }, data: { kind: 'mismatch', episode: 1 } });
+    expect(opened.body.event).toMatchObject({ source: 'concord', type: 'reconciliation.item-opened', subject: { type: 'reconciliation', id: ITEM }, data: { kind: 'mismatch', episode } });
     expect(await sweep()).toEqual({ opened: 0, resolved: 0, duplicates: 0 });
 
     await hub.post('/v1/events', statusChanged('crm-2', 'crm', 'closed'));
@@ -90,6 +92,45 @@ describe.each(testReadModelBackends('reconciliation over HTTP'))('reconciliation
     expect((await hub.post('/v1/projections/reconciliation/rebuild', {})).status).toBeLessThan(300);
     await hub.settle();
     expect((await hub.get('/v1/reconciliation?status=all')).body).toEqual(before);
+    expect(await sweep()).toEqual({ opened: 0, resolved: 0, duplicates: 0 });
+  });
+
+  it('withdraws a duplicate by e-mail when one of the customers is forgotten: resolution announced, no e-mail left, the same after a rebuild', async () => {
+    const customer = (id: string, source: string, subjectId: string, email?: string) => ({
+      id,
+      source,
+      type: 'customer.upserted',
+      subject: { type: 'customer', id: subjectId },
+      occurredAt: '2026-11-21T09:00:00Z',
+      data: { name: 'Ada', ...(email ? { email } : {}), country: 'GB' },
+    });
+    const sent = await hub.post('/v1/events', {
+      events: [customer('crm-c1', 'crm', 'C-1', 'ada@example.com'), customer('crm-c2', 'crm', 'C-2', 'Ada@Example.com'), customer('billing-c1', 'billing', 'C-1'), customer('billing-c2', 'billing', 'C-2')],
+    });
+    expect(sent.status).toBe(200);
+    hub.clock.advance(601_000);
+    expect(await sweep()).toEqual({ opened: 1, resolved: 0, duplicates: 0 });
+    const open = (await hub.get('/v1/reconciliation?entity=customer&kind=duplicate&status=open')).body;
+    expect(open.items).toEqual([expect.objectContaining({ kind: 'duplicate', source: 'crm', values: { crm: ['C-1', 'C-2'] } })]);
+    const itemId = open.items[0].id as string;
+
+    const forgotten = await hub.post('/v1/subjects/customer/C-1/forget', {});
+    expect(forgotten.status).toBe(200);
+    await hub.settle();
+
+    // The duplicate can no longer be evidenced: withdrawn, and consumers told it is resolved, by the erasure.
+    expect((await hub.get('/v1/reconciliation?entity=customer&status=all')).body.summary).toMatchObject({ duplicate: 0, pending: 0, matched: 2 });
+    expect(await sweep()).toEqual({ opened: 0, resolved: 1, duplicates: 0 });
+    const resolvedId = `recon:${open.rulesVersion.split('@')[1]}:${itemId}:resolved:${open.items[0].episode}`;
+    expect((await hub.get(`/v1/events/${encodeURIComponent(resolvedId)}`)).body.event).toMatchObject({ type: 'reconciliation.item-resolved', data: { itemId, resolvedBy: forgotten.body.event.id } });
+    expect((await hub.get(`/v1/reconciliation/items/${encodeURIComponent(itemId)}`)).status).toBe(404);
+    const after = (await hub.get('/v1/reconciliation?entity=customer&status=all')).body;
+    expect(JSON.stringify(after)).not.toMatch(/ada@/i);
+    expect(JSON.stringify((await hub.get('/v1/reconciliation/customer/C-1')).body)).not.toMatch(/ada@/i);
+
+    expect((await hub.post('/v1/projections/reconciliation/rebuild', {})).status).toBeLessThan(300);
+    await hub.settle();
+    expect((await hub.get('/v1/reconciliation?entity=customer&status=all')).body).toEqual(after);
     expect(await sweep()).toEqual({ opened: 0, resolved: 0, duplicates: 0 });
   });
 

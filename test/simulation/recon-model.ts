@@ -64,7 +64,7 @@ function disagreements(order: string, sources: ReadonlyMap<string, Facts>): Map<
 export function reconciliationItems(log: readonly Accepted[]): Map<string, ModelItem> {
   const items = new Map<string, ModelItem>();
   const orders = new Map<string, Map<string, Facts>>();
-  for (const { envelope, recordedAt } of log) {
+  for (const { envelope, recordedAt, position } of log) {
     if (envelope.source === HUB_SOURCE) {
       const { itemId, episode } = envelope.data as { itemId?: string; episode?: number };
       const item = itemId !== undefined ? items.get(itemId) : undefined;
@@ -108,7 +108,7 @@ export function reconciliationItems(log: readonly Accepted[]): Map<string, Model
         item.reason = found.reason;
         continue;
       }
-      items.set(id, { id, ...found, status: 'pending', episode: (item?.episode ?? 0) + 1, since: recordedAt, announce: item?.announce ?? [] });
+      items.set(id, { id, ...found, status: 'pending', episode: position, since: recordedAt, announce: item?.announce ?? [] });
     }
   }
   return items;

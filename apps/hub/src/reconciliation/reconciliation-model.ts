@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '@concord/common';
 import { PRINTABLE_ID, type SubjectRef } from '@concord/contracts';
+import type { GroupStep } from './reconciliation-groups';
 import type { EntityRule, FieldRule, Scalar } from './reconciliation-rules';
 
 /** Read-model collections of the reconciliation projection. */
@@ -35,6 +36,8 @@ export interface SourceFacts {
   readonly naturalKey?: { readonly value: string; readonly eventId: string };
   /** A linked (virtual) source: each linked entity's latest report, summed into `fields`. */
   readonly parts?: Readonly<Record<string, PartFacts>>;
+  /** The natural-key groups (document keys) this entity ever joined in this source: what an erasure of its key must fold again. */
+  readonly keyGroups?: readonly string[];
 }
 
 export interface PartFacts {
@@ -77,6 +80,8 @@ export interface NaturalKeyIndex {
   /** Entity id → the event that gave it this key. */
   readonly ids: Readonly<Record<string, string>>;
   readonly item?: ItemSlot;
+  /** Every membership change and record of the group since it last was empty, in log order (see `applyGroupStep`). */
+  readonly steps?: readonly GroupStep[];
 }
 
 export interface HistoryEntry {
@@ -125,6 +130,11 @@ export interface ReconItem {
   readonly history: readonly HistoryEntry[];
   readonly historyDropped?: number;
   readonly rulesVersion: string;
+  /**
+   * Only on a withdrawn item's leftover (see `owedResolutions`): the erasure that withdrew it. Such a document
+   * holds one resolution still to announce and no values, and goes once the announcement is in the log.
+   */
+  readonly withdrawnBy?: string;
 }
 
 export interface Summary {
@@ -368,7 +378,9 @@ export function evolveItem(item: ReconItem | undefined, now: Disagreement | unde
     const { canonical: _c, unmapped: _u, ...rest } = item;
     return withHistory({ ...rest, ...shown }, { change: 'changed', episode: item.episode, ...at(ctx), values: now.values });
   }
-  const episode = (item?.episode ?? 0) + 1;
+  // An episode is named by the log position where it began, not by a counter: a number a rebuild gives it too even when
+  // earlier episodes rested on data it can no longer read (erased personal values), so record ids are never reused.
+  const episode = ctx.position;
   const dueAt = new Date(Date.parse(ctx.at) + ctx.graceSeconds * 1000).toISOString();
   const fresh: ReconItem = {
     id: identity.id,

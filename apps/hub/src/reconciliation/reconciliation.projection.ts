@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { HUB_SOURCE, type ContractRegistry, type SubjectRef } from '@concord/contracts';
 import type { StoredEvent } from '@concord/event-store';
 import type { Doc, ProjectionDefinition, ReadModelView } from '@concord/projections';
-import { isStaleReport, reportStyleFrom, type ReportStyle } from '../entities/entity-view';
+import { isErasure, isStaleReport, reportStyleFrom, type ReportStyle } from '../entities/entity-view';
+import { applyGroupStep, refoldGroupWithout, type GroupRef, type GroupState, type GroupStep } from './reconciliation-groups';
+import { erasedFieldNames, erasedPathsOf, eraseSourceFacts, isErasedValue, owedResolutions, touchesErased, withdrawnKey } from './reconciliation-erasure';
 import {
   addToSummary,
   duplicateItemId,
-  duplicateOf,
   emptySummary,
   evolveItem,
   hasActiveItem,
@@ -47,9 +48,10 @@ import type { EntityRule, LinkRule, ReconciliationRules } from './reconciliation
 export const RECONCILIATION = 'reconciliation';
 export const ITEM_OPENED = 'reconciliation.item-opened';
 export const ITEM_RESOLVED = 'reconciliation.item-resolved';
+const SUBJECT_FORGOTTEN = 'subject.forgotten';
 
 /** Bump when the fold changes meaning; the rules' hash is mixed in, so changed rules rebuild the read model. */
-const CODE_VERSION = 3;
+const CODE_VERSION = 4;
 
 export function reconciliationVersion(rules: ReconciliationRules): number {
   return Number.parseInt(createHash('sha256').update(`${CODE_VERSION}:${rules.version}`).digest('hex').slice(0, 7), 16);
@@ -64,7 +66,7 @@ export function reconciliationVersion(rules: ReconciliationRules): number {
  */
 export function reconciliationProjection(registry: ContractRegistry, rules: ReconciliationRules): ProjectionDefinition {
   const reportStyle = reportStyleFrom(registry);
-  const types = new Set<string>([ITEM_OPENED, ITEM_RESOLVED, ...rules.links.keys()]);
+  const types = new Set<string>([ITEM_OPENED, ITEM_RESOLVED, SUBJECT_FORGOTTEN, ...rules.links.keys()]);
   for (const type of rules.entities.keys()) for (const contract of registry.all()) if (contract.subjectType === type) types.add(contract.type);
   return {
     name: RECONCILIATION,
@@ -72,6 +74,7 @@ export function reconciliationProjection(registry: ContractRegistry, rules: Reco
     collections: [RECON_ENTITIES, RECON_ITEMS, RECON_KEYS, RECON_SUMMARY],
     handles: [...types],
     keysOf(event) {
+      if (isErasure(event)) return rules.entities.has(event.subject.type) ? [{ collection: RECON_ENTITIES, key: `${event.subject.type}/${event.subject.id}` }] : [];
       if (event.source === HUB_SOURCE) return [{ collection: RECON_ITEMS, key: event.subject.id }];
       const keys: Array<{ collection: string; key: string }> = [];
       if (rules.entities.has(event.subject.type)) keys.push({ collection: RECON_ENTITIES, key: `${event.subject.type}/${event.subject.id}` });
@@ -82,6 +85,7 @@ export function reconciliationProjection(registry: ContractRegistry, rules: Reco
       return keys;
     },
     async apply(event, view) {
+      if (isErasure(event)) return applyErasure(event, view, rules);
       if (event.source === HUB_SOURCE) return applyHubEvent(event, view, rules);
       const rule = rules.entities.get(event.subject.type);
       if (rule && rule.sources.includes(event.source) && !rule.links.some((l) => l.as === event.source)) {
@@ -116,7 +120,7 @@ function nextFacts(
   event: StoredEvent,
   sourceSequence: number | undefined,
   fields: Readonly<Record<string, FieldReport>>,
-  extra?: Pick<SourceFacts, 'naturalKey' | 'parts'>,
+  extra?: Pick<SourceFacts, 'naturalKey' | 'parts' | 'keyGroups'>,
 ): SourceFacts {
   const facts: { -readonly [K in keyof SourceFacts]: SourceFacts[K] } = {
     firstSeenAt: previous?.firstSeenAt ?? event.recordedAt,
@@ -130,6 +134,7 @@ function nextFacts(
   if (sourceSequence !== undefined) facts.sourceSequence = sourceSequence;
   if (extra?.naturalKey) facts.naturalKey = extra.naturalKey;
   if (extra?.parts) facts.parts = extra.parts;
+  if (extra?.keyGroups) facts.keyGroups = extra.keyGroups;
   return facts;
 }
 
@@ -140,17 +145,22 @@ function reportedFacts(previous: SourceFacts | undefined, event: StoredEvent, ru
   const fields: Record<string, FieldReport> = full ? {} : { ...previous?.fields };
   for (const field of rule.fieldsBySource.get(event.source) ?? []) {
     const value = valueAtPath(event.data, field.paths[event.source]!);
-    if (value === undefined) continue;
+    // An erased personal value cannot be compared: read as not reported, as the erasure left the live model.
+    if (value === undefined || isErasedValue(value)) continue;
     const before = previous?.fields[field.name];
     // Evidence is the event that set the value: a report repeating it keeps the earlier one.
     fields[field.name] = before && sameValue(before.value, value) ? before : { value, eventId: event.id };
   }
   let naturalKey = full ? undefined : previous?.naturalKey;
+  let keyGroups = previous?.keyGroups;
   if (rule.naturalKey) {
-    const value = normalizeNaturalKey(valueAtPath(event.data, rule.naturalKey));
+    const raw = valueAtPath(event.data, rule.naturalKey);
+    const value = isErasedValue(raw) ? undefined : normalizeNaturalKey(raw);
     if (value !== undefined) naturalKey = previous?.naturalKey?.value === value ? previous.naturalKey : { value, eventId: event.id };
+    const group = naturalKey ? naturalKeyDocKey(rule.type, event.source, naturalKey.value) : undefined;
+    if (group !== undefined && !keyGroups?.includes(group)) keyGroups = [...(keyGroups ?? []), group];
   }
-  return { stale: false, facts: nextFacts(previous, event, event.sourceSequence ?? previous?.sourceSequence, fields, naturalKey ? { naturalKey } : undefined) };
+  return { stale: false, facts: nextFacts(previous, event, event.sourceSequence ?? previous?.sourceSequence, fields, { ...(naturalKey ? { naturalKey } : {}), ...(keyGroups ? { keyGroups } : {}) }) };
 }
 
 /** A linked entity's report (a payment) updates its part of the virtual source; the fields are the sums over parts. */
@@ -270,23 +280,82 @@ async function moveNaturalKey(
   ctx: FoldContext,
   delta: SummaryDelta,
 ): Promise<void> {
+  const at = { eventId: ctx.eventId, position: ctx.position, at: ctx.at };
   for (const value of [from, to?.value]) {
     if (value === undefined) continue;
-    const docKey = naturalKeyDocKey(rule.type, source, value);
-    const index = (await view.get<NaturalKeyIndex & Doc>(RECON_KEYS, docKey)) ?? { entityType: rule.type, source, value, ids: {} };
-    const ids = { ...index.ids };
-    if (value === from) delete ids[entityId];
-    if (value === to?.value) ids[entityId] = to.eventId;
-    const next: NaturalKeyIndex = { ...index, ids };
-    const now = duplicateOf(next);
-    const itemId = duplicateItemId(rule.type, source, value);
-    let slot = index.item;
-    if (now || isActive(slot?.status)) {
-      slot = await writeItem(view, slot, now, { id: itemId, entityType: rule.type, source, naturalKey: value }, ctx, delta);
-    }
-    if (Object.keys(ids).length === 0 && !slot) view.delete(RECON_KEYS, docKey);
-    else view.put(RECON_KEYS, docKey, { ...next, ...(slot ? { item: slot } : {}) } as unknown as Doc);
+    const group: GroupRef = { entityType: rule.type, source, value };
+    const before = await loadGroup(view, group);
+    const step: GroupStep = value === from ? { kind: 'leave', id: entityId, ...at } : { kind: 'join', id: entityId, keyEventId: to!.eventId, ...at };
+    persistGroup(view, group, before, applyGroupStep(before, step, group, ctx), delta);
   }
+}
+
+async function loadGroup(view: ReadModelView, group: GroupRef): Promise<GroupState> {
+  const index = await view.get<NaturalKeyIndex & Doc>(RECON_KEYS, naturalKeyDocKey(group.entityType, group.source, group.value));
+  // The slot says whether the item's document exists, so a group that never was a duplicate reads no item.
+  const item = index?.item ? await view.get<ReconItem & Doc>(RECON_ITEMS, duplicateItemId(group.entityType, group.source, group.value)) : undefined;
+  return { index, item };
+}
+
+/** Writes a group's new state (index and item) and tallies how its type's summary moves. */
+function persistGroup(view: ReadModelView, group: GroupRef, before: GroupState, after: GroupState, delta: SummaryDelta): void {
+  const docKey = naturalKeyDocKey(group.entityType, group.source, group.value);
+  if (after.index) view.put(RECON_KEYS, docKey, after.index as unknown as Doc);
+  else if (before.index) view.delete(RECON_KEYS, docKey);
+  const itemId = duplicateItemId(group.entityType, group.source, group.value);
+  if (after.item && after.item !== before.item) view.put(RECON_ITEMS, itemId, after.item as unknown as Doc);
+  else if (!after.item && before.item) view.delete(RECON_ITEMS, itemId);
+  tallyItem(delta, before.item, -1);
+  tallyItem(delta, after.item, 1);
+}
+
+/**
+ * A subject was forgotten: its erased personal values are withdrawn from reconciliation, so the live model
+ * becomes what a rebuild (which reads "[erased]" there) holds: the reports dropped, the mismatch items about
+ * them withdrawn, and every natural-key group it was in folded again without it. See reconciliation-erasure.ts.
+ */
+async function applyErasure(event: StoredEvent, view: ReadModelView, rules: ReconciliationRules): Promise<void> {
+  const rule = rules.entities.get(event.subject.type);
+  if (!rule) return;
+  const key = `${event.subject.type}/${event.subject.id}`;
+  const stored = await view.get<ReconEntity & Doc>(RECON_ENTITIES, key);
+  if (!stored || event.position <= stored.lastPosition) return;
+  const erased = erasedPathsOf(event.data);
+  const fieldNames = erasedFieldNames(rule, erased);
+  const naturalKeyErased = rule.naturalKey !== undefined && touchesErased(rule.naturalKey, erased);
+  const ctx: FoldContext = { eventId: event.id, position: event.position, at: event.recordedAt, graceSeconds: rule.graceSeconds, rulesVersion: rules.version };
+  const delta = noChange();
+  const sources: Record<string, SourceFacts> = {};
+  for (const [source, facts] of Object.entries(stored.sources)) {
+    sources[source] = eraseSourceFacts(facts, fieldNames, naturalKeyErased);
+    if (!naturalKeyErased) continue;
+    for (const docKey of facts.keyGroups ?? []) {
+      const index = await view.get<NaturalKeyIndex & Doc>(RECON_KEYS, docKey);
+      if (!index) continue;
+      const group: GroupRef = { entityType: rule.type, source: index.source, value: index.value };
+      const before = await loadGroup(view, group);
+      const after = refoldGroupWithout(index.steps ?? [], event.subject.id, group, ctx);
+      keepOwedResolutions(view, before.item, after.item, ctx);
+      persistGroup(view, group, before, after, delta);
+    }
+  }
+  const withdrawn = new Set(fieldNames.map((name) => mismatchItemId(stored.subject, name)));
+  const items = stored.items.filter((slot) => !withdrawn.has(slot.id));
+  for (const slot of stored.items) {
+    if (!withdrawn.has(slot.id)) continue;
+    const item = await view.get<ReconItem & Doc>(RECON_ITEMS, slot.id);
+    keepOwedResolutions(view, item, undefined, ctx);
+    tallyItem(delta, item, -1);
+    view.delete(RECON_ITEMS, slot.id);
+  }
+  delta.matched += (hasActiveItem(items) ? 0 : 1) - (hasActiveItem(stored.items) ? 0 : 1);
+  view.put(RECON_ENTITIES, key, { ...stored, lastPosition: event.position, sources, items } as unknown as Doc);
+  await applyToSummary(view, rule.type, delta);
+}
+
+/** Keeps the resolutions still owed to consumers for what an erasure withdrew (they count for no summary). */
+function keepOwedResolutions(view: ReadModelView, before: ReconItem | undefined, after: ReconItem | undefined, ctx: FoldContext): void {
+  for (const owed of owedResolutions(before, after, ctx)) view.put(RECON_ITEMS, withdrawnKey(owed.id, owed.episode), owed as unknown as Doc);
 }
 
 /** The sweeper's and the announcer's records, folded into the items they name. */
@@ -294,9 +363,27 @@ async function applyHubEvent(event: StoredEvent, view: ReadModelView, rules: Rec
   const data = event.data as { itemId?: unknown; episode?: unknown; rulesVersion?: unknown };
   // Records made under other rules belong to a reconciliation that no longer exists (rules changed, model rebuilt).
   if (data.rulesVersion !== rules.version || typeof data.itemId !== 'string' || typeof data.episode !== 'number') return;
+  if (event.type === ITEM_RESOLVED) {
+    // The resolution owed for an item an erasure withdrew is in the log now: nothing is left of it.
+    const owed = withdrawnKey(data.itemId, data.episode);
+    if (await view.get(RECON_ITEMS, owed)) view.delete(RECON_ITEMS, owed);
+  }
   const item = await view.get<ReconItem & Doc>(RECON_ITEMS, data.itemId);
   if (!item) return;
   const ctx = { eventId: event.id, position: event.position, at: event.type === ITEM_OPENED ? event.occurredAt : event.recordedAt, rulesVersion: rules.version };
+  if (!item.subject && item.source !== undefined && item.naturalKey !== undefined) {
+    // A duplicate item: its group keeps the record among its steps, so the group can be folded again after an erasure.
+    const rule = rules.entities.get(item.entityType);
+    if (!rule) return;
+    const group: GroupRef = { entityType: item.entityType, source: item.source, value: item.naturalKey };
+    const before = await loadGroup(view, group);
+    const step: GroupStep = { kind: event.type === ITEM_OPENED ? 'opened' : 'announced', episode: data.episode, eventId: ctx.eventId, position: ctx.position, at: ctx.at };
+    const after = applyGroupStep(before, step, group, { graceSeconds: rule.graceSeconds, rulesVersion: rules.version });
+    const delta = noChange();
+    persistGroup(view, group, before, after, delta);
+    await applyToSummary(view, item.entityType, delta);
+    return;
+  }
   const next = event.type === ITEM_OPENED ? openItem(item, data.episode, ctx) : markAnnounced(item, data.episode, ctx);
   if (next === item) return;
   view.put(RECON_ITEMS, item.id, next as unknown as Doc);

@@ -114,7 +114,8 @@ describe('reconciliation projection', () => {
       evidence: [erp!.id, crm!.id, billing!.id],
       since: crm!.recordedAt,
       dueAt: new Date(Date.parse(crm!.recordedAt) + 300_000).toISOString(),
-      episode: 1,
+      // Named by the position of the event where the disagreement began.
+      episode: crm!.position,
     });
 
     await sweeperOpens('order/SO-1:mismatch:status');

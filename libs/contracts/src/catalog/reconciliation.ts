@@ -54,7 +54,7 @@ class ReconciliationItemRef {
   @IsOptional() @IsString() @Length(1, 64)
   source?: string;
 
-  /** Counts the item's disagreements: each new one after agreement is the next episode. */
+  /** Names one disagreement of the item: the log position of the event where it began (later episodes, higher numbers). */
   @IsInt() @Min(1)
   episode!: number;
 
