@@ -9,13 +9,14 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '@concord/common';
-import { ContractRegistry, exampleContracts, streamNameOf, type EventEnvelope } from '@concord/contracts';
-import { SqliteEventStore, type AppendRequest } from '@concord/event-store';
+import { ContractRegistry, exampleContracts, type EventEnvelope } from '@concord/contracts';
+import { SqliteEventStore } from '@concord/event-store';
 import { ProjectionRunner, SqliteReadModelStore } from '@concord/projections';
 import { SqliteKeyVault } from '@concord/personal-data';
 import { entityViewProjection } from '../apps/hub/src/entities/entity-view.projection';
 import { prepareForReading } from '../apps/hub/src/projections/projections.service';
 import { reportFigures } from './support/figures';
+import { appendInGroups } from './support/seed-log';
 import { machineFacts } from './support/machine';
 import { median } from './support/stats';
 
@@ -45,14 +46,7 @@ function envelope(i: number): EventEnvelope {
 async function seed(file: string, count: number): Promise<void> {
   const store = SqliteEventStore.open(file, { synchronous: 'OFF', maxEventsPerCommit: 10_000 });
   const started = Date.now();
-  for (let from = 0; from < count; from += 10_000) {
-    const requests: AppendRequest[] = [];
-    for (let i = from; i < Math.min(from + 10_000, count); i++) {
-      const e = envelope(i);
-      requests.push({ stream: streamNameOf(e.subject), events: [{ envelope: e, transport: { kind: 'internal', component: 'bench' } }] });
-    }
-    await store.appendMany(requests);
-  }
+  await appendInGroups(store, envelope, 0, count, 10_000);
   await store.close();
   console.log(`seeded ${count.toLocaleString('en-US')} events in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -2,6 +2,7 @@ export * from './projection';
 export * from './read-model-store.port';
 export * from './projection-lease.port';
 export * from './projection-runner';
+export * from './shared-log-feed';
 export * from './batch-view';
 export * from './document-path';
 export * from './document-query';

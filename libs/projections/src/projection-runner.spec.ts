@@ -2,6 +2,7 @@ import { StoreUnavailableError } from '@concord/common';
 import { SqliteEventStore } from '@concord/event-store';
 import type { ProjectionDefinition } from './projection';
 import { ProjectionRunner } from './projection-runner';
+import { SharedLogFeed } from './shared-log-feed';
 import type { ReadModelStore } from './read-model-store.port';
 import { countingProjection as counting, describeEachReadModelBackend, ProjectionTestbed, statusChangedEvent as event } from './testing';
 
@@ -215,6 +216,48 @@ describeEachReadModelBackend('ProjectionRunner', (backend) => {
     expect(await bed.snapshot()).toEqual({ 'counts/A': { n: 2, ids: ['1', '9'] } });
     await runner.stop();
     await shorter.close();
+    await bed.close();
+  });
+});
+
+describe('ProjectionRunner on a shared log feed', () => {
+  /** A second counter in its own collection, so two runners can share one read-model store. */
+  function namedCounter(name: string, poison: ReadonlySet<string> = new Set()): ProjectionDefinition {
+    const inner = counting(poison);
+    return {
+      ...inner,
+      name,
+      collections: [name],
+      async apply(e, view) {
+        const current = (await view.get<{ n: number; ids: string[] }>(name, e.subject.id)) ?? { n: 0, ids: [] };
+        view.put(name, e.subject.id, { n: current.n + 1, ids: [...current.ids, e.id] });
+        if (poison.has(e.id)) throw new Error(`cannot apply ${e.id}`);
+      },
+    };
+  }
+
+  it('given two runners on one feed, when one fails on an event, then the other goes on and both equal a rebuild after the fix', async () => {
+    const poison = new Set(['3']);
+    const bed = await ProjectionTestbed.open(counting());
+    const feed = new SharedLogFeed({ store: bed.store });
+    const healthy = new ProjectionRunner(namedCounter('healthy'), { store: bed.store, feed, readModels: bed.readModels, clock: bed.clock });
+    const failing = new ProjectionRunner(namedCounter('failing', poison), { store: bed.store, feed, readModels: bed.readModels, clock: bed.clock });
+    await healthy.start();
+    await failing.start();
+    await bed.given([event('1'), event('2'), event('3'), event('4'), event('5', 'B')]);
+    await healthy.waitFor(5);
+    await waitUntil(async () => failing.currentState === 'failed');
+    expect(await bed.doc('healthy', 'A')).toEqual({ n: 4, ids: ['1', '2', '3', '4'] });
+    expect(await bed.doc('failing', 'A')).toEqual({ n: 2, ids: ['1', '2'] });
+
+    poison.clear();
+    await failing.start();
+    await bed.given([event('6')]);
+    await Promise.all([healthy.waitFor(6), failing.waitFor(6)]);
+    expect(await bed.doc('failing', 'A')).toEqual(await bed.doc('healthy', 'A'));
+    expect(await bed.doc('failing', 'B')).toEqual({ n: 1, ids: ['5'] });
+    await healthy.stop();
+    await failing.stop();
     await bed.close();
   });
 });

@@ -12,6 +12,8 @@ import {
 
 export interface ProjectionRunnerOptions {
   readonly store: EventStore;
+  /** Where the live log comes from: a SharedLogFeed read once for every runner of the process; default the store's own subscription. */
+  readonly feed?: Pick<EventStore, 'subscribe'>;
   readonly readModels: ReadModelStore;
   readonly clock: Clock;
   /** Turns a stored event into what projections read (upcast to the latest contract, personal data revealed or erased). */
@@ -253,7 +255,7 @@ export class ProjectionRunner {
 
   private async follow(): Promise<void> {
     while (!this.stopping) {
-      this.subscription = this.options.store.subscribe({ after: this.position, batchSize: this.batchSize });
+      this.subscription = (this.options.feed ?? this.options.store).subscribe({ after: this.position, batchSize: this.batchSize });
       try {
         for await (const batch of this.subscription) {
           await this.process(batch);

@@ -7,6 +7,7 @@ import {
   LeasedProjector,
   ProjectionRunner,
   READ_MODEL_STORE,
+  SharedLogFeed,
   type LeaseChange,
   type ProjectionDefinition,
   type ProjectionStatus,
@@ -16,7 +17,7 @@ import { CONCORD_CONFIG, type ConcordConfig } from '../config/concord-config';
 import type { FlowRules } from '../flows/flow-rules';
 import { FLOW_RULES } from '../flows/stuck-flows';
 import { hasRole } from '../roles/hub-roles';
-import { CONTRACT_REGISTRY } from '../storage/storage.module';
+import { CONTRACT_REGISTRY, LOG_FEED } from '../storage/storage.module';
 import { reconciliationRulesFor } from '../reconciliation/reconciliation-rules';
 import { EXTRA_PROJECTIONS, hubProjections } from './hub-projections';
 
@@ -31,6 +32,25 @@ export const INSTANCE_ID = Symbol('InstanceId');
 export function prepareForReading(registry: ContractRegistry, keys: Pick<KeyVault, 'readKey' | 'revision'>): (event: StoredEvent) => StoredEvent {
   const reveal = revealPersonalData(registry, keys);
   return (event) => upcastEvent(registry, reveal(event));
+}
+
+/** What the live runners share: the log, the read-model store, the clock, and what opens events for reading. */
+export interface LiveRunnerSettings {
+  readonly store: EventStore;
+  /** The live log read once for all of them (and for the sealer): a SharedLogFeed. */
+  readonly feed: Pick<EventStore, 'subscribe'>;
+  readonly readModels: ReadModelStore;
+  readonly clock: Clock;
+  readonly registry: ContractRegistry;
+  readonly keys: KeyVault;
+  readonly batchSize?: number;
+}
+
+/** One runner per projection, as the hub runs them live (the live projections benchmark builds the same). */
+export function liveProjectionRunners(projections: readonly ProjectionDefinition[], settings: LiveRunnerSettings): ProjectionRunner[] {
+  const { store, feed, readModels, clock, batchSize } = settings;
+  const prepare = prepareForReading(settings.registry, settings.keys);
+  return projections.map((projection) => new ProjectionRunner(projection, { store, feed, readModels, clock, prepare, ...(batchSize ? { batchSize } : {}) }));
 }
 
 export interface ProjectionStatusWithProjector extends ProjectionStatus {
@@ -53,6 +73,7 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
 
   constructor(
     @Inject(EVENT_STORE) store: EventStore,
+    @Inject(LOG_FEED) feed: SharedLogFeed,
     @Inject(READ_MODEL_STORE) private readonly readModels: ReadModelStore,
     @Inject(CONTRACT_REGISTRY) registry: ContractRegistry,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -62,10 +83,8 @@ export class ProjectionsService implements OnApplicationBootstrap, OnApplication
     @Optional() @Inject(EXTRA_PROJECTIONS) extra: readonly ProjectionDefinition[] = [],
     @Optional() @Inject(FLOW_RULES) flowRules?: FlowRules,
   ) {
-    const prepare = prepareForReading(registry, keys);
-    this.runners = new Map(
-      [...hubProjections(registry, { reconciliationRules: reconciliationRulesFor(config), ...(flowRules ? { flowRules } : {}) }), ...extra].map((projection) => [projection.name, new ProjectionRunner(projection, { store, readModels, clock, prepare })]),
-    );
+    const projections = [...hubProjections(registry, { reconciliationRules: reconciliationRulesFor(config), ...(flowRules ? { flowRules } : {}) }), ...extra];
+    this.runners = new Map(liveProjectionRunners(projections, { store, feed, readModels, clock, registry, keys }).map((runner) => [runner.projection.name, runner]));
     const projecting = hasRole(config, 'project');
     this.projectors = new Map(
       projecting

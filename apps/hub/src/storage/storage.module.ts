@@ -5,11 +5,14 @@ import { ContractRegistry, exampleContracts } from '@concord/contracts';
 import { EVENT_STORE, type EventStore, type KurrentClient } from '@concord/event-store';
 import type { KafkaConsumerHooks } from '@concord/messaging';
 import { KEY_VAULT, type KeyVault } from '@concord/personal-data';
+import { SharedLogFeed } from '@concord/projections';
 import { QUARANTINE_STORE, SqliteQuarantineStore } from '@concord/quarantine';
 import { CONCORD_CONFIG, type ConcordConfig } from '../config/concord-config';
 import { openEventLog, openKeyVault, openLocalDatabase, type LocalDatabase } from './event-log';
 
 export const CONTRACT_REGISTRY = Symbol('ContractRegistry');
+/** The live log, read once for every consumer of this process (projection runners, the sealer). */
+export const LOG_FEED = Symbol('LogFeed');
 const LOCAL_DATABASE = Symbol('LocalDatabase');
 
 /** What a test or simulation may replace: time, randomness, and the KurrentDB client. */
@@ -42,7 +45,7 @@ export class StorageModule implements OnApplicationShutdown {
   ) {}
 
   static forRoot(config: ConcordConfig, runtime: HubRuntime = {}): DynamicModule {
-    const exported = [CONCORD_CONFIG, CLOCK, ID_GENERATOR, CONTRACT_REGISTRY, EVENT_STORE, QUARANTINE_STORE, KEY_VAULT];
+    const exported = [CONCORD_CONFIG, CLOCK, ID_GENERATOR, CONTRACT_REGISTRY, EVENT_STORE, LOG_FEED, QUARANTINE_STORE, KEY_VAULT];
     return {
       module: StorageModule,
       providers: [
@@ -55,6 +58,7 @@ export class StorageModule implements OnApplicationShutdown {
           inject: [CLOCK],
           useFactory: (clock: Clock) => openEventLog(config, clock, runtime.kurrentClient),
         },
+        { provide: LOG_FEED, inject: [EVENT_STORE], useFactory: (store: EventStore) => new SharedLogFeed({ store }) },
         { provide: LOCAL_DATABASE, inject: [EVENT_STORE], useFactory: (store: EventStore) => openLocalDatabase(config, store) },
         {
           provide: QUARANTINE_STORE,
