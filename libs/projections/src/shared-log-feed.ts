@@ -21,7 +21,7 @@ interface Leader {
 }
 
 /**
- * One read of the live log for many consumers (the projection runners and the sealer of one
+ * One read of the live log for many consumers (the projection runners of one
  * process). Each used to read and hash-check every event itself; here one subscription of the
  * store reads each batch once, and every consumer at (or a little behind) the tail is served
  * the same checked events from memory. A consumer outside the retained window, one that lags

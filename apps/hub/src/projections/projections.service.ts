@@ -37,7 +37,7 @@ export function prepareForReading(registry: ContractRegistry, keys: Pick<KeyVaul
 /** What the live runners share: the log, the read-model store, the clock, and what opens events for reading. */
 export interface LiveRunnerSettings {
   readonly store: EventStore;
-  /** The live log read once for all of them (and for the sealer): a SharedLogFeed. */
+  /** The live log read once for all of them: a SharedLogFeed. */
   readonly feed: Pick<EventStore, 'subscribe'>;
   readonly readModels: ReadModelStore;
   readonly clock: Clock;

@@ -11,7 +11,7 @@ import { CONCORD_CONFIG, type ConcordConfig } from '../config/concord-config';
 import { openEventLog, openKeyVault, openLocalDatabase, type LocalDatabase } from './event-log';
 
 export const CONTRACT_REGISTRY = Symbol('ContractRegistry');
-/** The live log, read once for every consumer of this process (projection runners, the sealer). */
+/** The live log, read once for every projection runner of this process. */
 export const LOG_FEED = Symbol('LogFeed');
 const LOCAL_DATABASE = Symbol('LocalDatabase');
 
