@@ -1,6 +1,7 @@
 import {
   addToSummary,
   emptySummary,
+  evolveItem,
   hasActiveItem,
   isNoChange,
   mismatchOf,
@@ -127,5 +128,38 @@ describe('withSlot', () => {
 
   it('given a slot for a new item, adds it at the end', () => {
     expect(withSlot(slots, { id: 'c', status: 'pending', episode: 1 }).map((s) => s.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('evolveItem history', () => {
+  const identity = { id: 'order/SO-1:mismatch:status', entityType: 'order', subject: { type: 'order', id: 'SO-1' } };
+  const ctx = (n: number) => ({ eventId: `e${n}`, position: n, at: `2026-11-21T09:00:00.${String(n % 1000).padStart(3, '0')}Z`, graceSeconds: 60, rulesVersion: 'r@1' });
+  const differs = (n: number) => ({ kind: 'mismatch' as const, field: 'status', reason: 'differs' as const, values: { erp: `S${n}`, crm: 'open' }, evidence: [`e${n}`, 'c1'] });
+
+  it('given a disagreement that keeps changing past 200 steps, keeps how it began and the latest steps, and counts what it dropped', () => {
+    let item = evolveItem(undefined, differs(1), identity, ctx(1));
+    for (let n = 2; n <= 205; n++) item = evolveItem(item, differs(n), identity, ctx(n));
+    expect(item!.history).toHaveLength(200);
+    expect(item!.history[0]).toMatchObject({ change: 'disagreed', eventId: 'e1' });
+    expect(item!.history[1]).toMatchObject({ change: 'changed', eventId: 'e7' });
+    expect(item!.history[199]).toMatchObject({ change: 'changed', eventId: 'e205', values: { erp: 'S205', crm: 'open' } });
+    expect(item!.historyDropped).toBe(5);
+    expect(item).toMatchObject({ status: 'pending', episode: 1, values: { erp: 'S205' }, evidence: ['e205', 'c1'] });
+  });
+
+  it('given agreement while pending, clears the item and leaves the earlier item untouched', () => {
+    const pending = evolveItem(undefined, differs(1), identity, ctx(1))!;
+    const cleared = evolveItem(pending, undefined, identity, ctx(2))!;
+    expect(cleared).toMatchObject({ status: 'cleared', endedAt: ctx(2).at, episode: 1 });
+    expect(cleared.history.map((h) => h.change)).toEqual(['disagreed', 'cleared']);
+    expect(pending.status).toBe('pending');
+    expect(pending.history).toHaveLength(1);
+  });
+
+  it('given a disagreement after it cleared, starts episode 2 with the history of episode 1 kept', () => {
+    const cleared = evolveItem(evolveItem(undefined, differs(1), identity, ctx(1)), undefined, identity, ctx(2));
+    const again = evolveItem(cleared, differs(3), identity, ctx(3))!;
+    expect(again).toMatchObject({ status: 'pending', episode: 2, since: ctx(3).at });
+    expect(again.history.map((h) => `${h.change}:${h.episode}`)).toEqual(['disagreed:1', 'cleared:1', 'disagreed:2']);
   });
 });

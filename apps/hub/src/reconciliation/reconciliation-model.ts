@@ -353,10 +353,10 @@ export function evolveItem(item: ReconItem | undefined, now: Disagreement | unde
   const active = isActive(item?.status);
   if (!now) {
     if (!item || !active) return item;
-    if (item.status === 'pending') return withHistory({ ...item, status: 'cleared', endedAt: ctx.at }, { change: 'cleared', episode: item.episode, ...at(ctx) });
+    if (item.status === 'pending') return withHistory(item, { status: 'cleared', endedAt: ctx.at }, { change: 'cleared', episode: item.episode, ...at(ctx) });
     return withHistory(
+      item,
       {
-        ...item,
         status: 'resolved',
         resolvedAt: ctx.at,
         resolvedBy: ctx.eventId,
@@ -376,7 +376,7 @@ export function evolveItem(item: ReconItem | undefined, now: Disagreement | unde
   };
   if (item && active) {
     const { canonical: _c, unmapped: _u, ...rest } = item;
-    return withHistory({ ...rest, ...shown }, { change: 'changed', episode: item.episode, ...at(ctx), values: now.values });
+    return withHistory(rest as ReconItem, shown, { change: 'changed', episode: item.episode, ...at(ctx), values: now.values });
   }
   // An episode is named by the log position where it began, not by a counter: a number a rebuild gives it too even when
   // earlier episodes rested on data it can no longer read (erased personal values), so record ids are never reused.
@@ -401,7 +401,7 @@ export function evolveItem(item: ReconItem | undefined, now: Disagreement | unde
     ...(item?.historyDropped ? { historyDropped: item.historyDropped } : {}),
     rulesVersion: ctx.rulesVersion,
   };
-  return withHistory(fresh, { change: 'disagreed', episode, ...at(ctx), values: now.values, evidence: shown.evidence });
+  return withHistory(fresh, {}, { change: 'disagreed', episode, ...at(ctx), values: now.values, evidence: shown.evidence });
 }
 
 /**
@@ -412,16 +412,17 @@ export function evolveItem(item: ReconItem | undefined, now: Disagreement | unde
  */
 export function openItem(item: ReconItem, episode: number, ctx: Omit<FoldContext, 'graceSeconds'>): ReconItem {
   if (item.episode === episode && item.status === 'pending') {
-    return withHistory({ ...item, status: 'open', openedAt: ctx.at }, { change: 'opened', episode, ...at(ctx) });
+    return withHistory(item, { status: 'open', openedAt: ctx.at }, { change: 'opened', episode, ...at(ctx) });
   }
   const alreadyKnown = item.history.some((h) => h.change === 'opened' && h.episode === episode);
   if (alreadyKnown || episode > item.episode) return item;
   const cleared = item.history.find((h) => h.change === 'cleared' && h.episode === episode);
   if (!cleared) return item;
-  const opened = withHistory(item, { change: 'opened', episode, ...at(ctx) });
+  const opened = withHistory(item, {}, { change: 'opened', episode, ...at(ctx) });
   const resolution = { episode, at: cleared.at, by: cleared.eventId };
   return withHistory(
-    { ...opened, announce: [...opened.announce, resolution], announcing: true, ...(item.episode === episode ? { status: 'resolved' as const, openedAt: ctx.at, resolvedAt: cleared.at, resolvedBy: cleared.eventId, endedAt: cleared.at } : {}) },
+    opened,
+    { announce: [...opened.announce, resolution], announcing: true, ...(item.episode === episode ? { status: 'resolved' as const, openedAt: ctx.at, resolvedAt: cleared.at, resolvedBy: cleared.eventId, endedAt: cleared.at } : {}) },
     { change: 'resolved', episode, at: cleared.at, eventId: cleared.eventId, position: cleared.position },
   );
 }
@@ -430,19 +431,19 @@ export function openItem(item: ReconItem, episode: number, ctx: Omit<FoldContext
 export function markAnnounced(item: ReconItem, episode: number, ctx: Omit<FoldContext, 'graceSeconds'>): ReconItem {
   if (!item.announce.some((a) => a.episode === episode)) return item;
   const announce = item.announce.filter((a) => a.episode !== episode);
-  return withHistory({ ...item, announce, announcing: announce.length > 0 }, { change: 'announced', episode, ...at(ctx) });
+  return withHistory(item, { announce, announcing: announce.length > 0 }, { change: 'announced', episode, ...at(ctx) });
 }
 
 function at(ctx: Pick<FoldContext, 'at' | 'eventId' | 'position'>): { at: string; eventId: string; position: number } {
   return { at: ctx.at, eventId: ctx.eventId, position: ctx.position };
 }
 
-function withHistory(item: ReconItem, entry: HistoryEntry): ReconItem {
-  const history = [...item.history, entry];
-  if (history.length <= MAX_HISTORY) return { ...item, history };
+/** The item with `changes` applied and `entry` added to its history, in one copy (the fold runs this for every item it writes). */
+function withHistory(item: ReconItem, changes: Partial<ReconItem>, entry: HistoryEntry): ReconItem {
+  if (item.history.length < MAX_HISTORY) return { ...item, ...changes, history: [...item.history, entry] };
   // Keep the first entry (how it began) and the most recent ones.
-  const dropped = history.length - MAX_HISTORY;
-  return { ...item, history: [history[0]!, ...history.slice(dropped + 1)], historyDropped: (item.historyDropped ?? 0) + dropped };
+  const dropped = item.history.length + 1 - MAX_HISTORY;
+  return { ...item, ...changes, history: [item.history[0]!, ...item.history.slice(dropped + 1), entry], historyDropped: (item.historyDropped ?? 0) + dropped };
 }
 
 export type SummaryCounts = Omit<Summary, 'entityType'>;
