@@ -156,10 +156,10 @@ describe('evolveItem history', () => {
     expect(pending.history).toHaveLength(1);
   });
 
-  it('given a disagreement after it cleared, starts episode 2 with the history of episode 1 kept', () => {
+  it('given a disagreement after it cleared, starts a new episode (named by its log position) with the history of the first kept', () => {
     const cleared = evolveItem(evolveItem(undefined, differs(1), identity, ctx(1)), undefined, identity, ctx(2));
     const again = evolveItem(cleared, differs(3), identity, ctx(3))!;
-    expect(again).toMatchObject({ status: 'pending', episode: 2, since: ctx(3).at });
-    expect(again.history.map((h) => `${h.change}:${h.episode}`)).toEqual(['disagreed:1', 'cleared:1', 'disagreed:2']);
+    expect(again).toMatchObject({ status: 'pending', episode: 3, since: ctx(3).at });
+    expect(again.history.map((h) => `${h.change}:${h.episode}`)).toEqual(['disagreed:1', 'cleared:1', 'disagreed:3']);
   });
 });
