@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '@concord/common';
+import { OffsetClock } from '@concord/common';
 import { HttpPublisher } from '@concord/connector-sdk';
 import { loadConfig } from '../../hub/src/config/concord-config';
 import { createHubApp } from '../../hub/src/create-hub-app';
@@ -27,17 +27,6 @@ import { generateTraffic, type Traffic } from './traffic';
 
 const DEMO_KEY = 'demo-admin-key-0123456789abcdef';
 const DAY_AND_AN_HOUR = 25 * 60 * 60 * 1000;
-
-/** Real time plus an offset the demo can move forward: a day's grace passes in an instant. */
-class DemoClock implements Clock {
-  private offset = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-  jump(ms: number): void {
-    this.offset += ms;
-  }
-}
 
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -52,7 +41,8 @@ async function main(): Promise<void> {
   if (!Number.isSafeInteger(orders) || orders < 1 || !Number.isSafeInteger(seed)) throw new Error('--orders must be a positive integer, --seed an integer');
 
   const dataDir = mkdtempSync(join(tmpdir(), 'concord-demo-'));
-  const clock = new DemoClock();
+  // Real time plus an offset the demo moves forward: a day's grace passes in an instant.
+  const clock = new OffsetClock();
   const config = loadConfig({ ...process.env, CONCORD_DATA_DIR: dataDir, CONCORD_BOOTSTRAP_ADMIN_KEY: DEMO_KEY, CONCORD_LOG_LEVEL: 'warn', CONCORD_RATE_LIMIT_ADMIN: 'off' });
   const app = await createHubApp(config, { clock });
   await app.listen(Number(option('port', '0')), '127.0.0.1');

@@ -36,3 +36,32 @@ export class ManualClock implements Clock {
     this.current = next;
   }
 }
+
+/**
+ * The system clock shifted by an offset that only moves forward: time flows as
+ * usual (timers, leases and sweeps keep working), and a demo or a test can let
+ * hours pass in an instant, e.g. past a grace period or between two deliveries.
+ */
+export class OffsetClock implements Clock {
+  private offset: number;
+
+  constructor(
+    offsetMilliseconds = 0,
+    private readonly system: Clock = systemClock,
+  ) {
+    if (!Number.isFinite(offsetMilliseconds)) throw new RangeError(`offset must be a finite number of ms; got ${offsetMilliseconds}`);
+    this.offset = offsetMilliseconds;
+  }
+
+  now(): Date {
+    return new Date(this.system.now().getTime() + this.offset);
+  }
+
+  jump(milliseconds: number): Date {
+    if (!Number.isFinite(milliseconds) || milliseconds < 0) {
+      throw new RangeError(`a clock only moves forward; got ${milliseconds} ms`);
+    }
+    this.offset += milliseconds;
+    return this.now();
+  }
+}
