@@ -145,12 +145,13 @@ describe.each(testReadModelBackends('reconciliation over HTTP'))('reconciliation
     expect(byField.status).toMatchObject({
       verdict: 'unmapped',
       values: {
-        erp: { present: true, value: 'COMPLETED', canonical: 'done', eventId: 'erp-1' },
-        crm: { present: true, value: 'closed', canonical: 'done', eventId: 'crm-1' },
-        billing: { present: true, value: 'archived', canonical: null, eventId: 'billing-1' },
+        erp: { present: true, value: 'COMPLETED', canonical: 'done', eventId: 'erp-1', path: 'status' },
+        crm: { present: true, value: 'closed', canonical: 'done', eventId: 'crm-1', path: 'status' },
+        billing: { present: true, value: 'archived', canonical: null, eventId: 'billing-1', path: 'status' },
       },
     });
-    expect(byField.amount).toMatchObject({ verdict: 'mismatch', values: { erp: { value: 120.5 }, crm: { value: 120.504 }, billing: { value: 121 } }, tolerance: 0.01 });
+    // Where each system keeps the field, so the dashboard can put the verdict beside the raw value.
+    expect(byField.amount).toMatchObject({ verdict: 'mismatch', values: { erp: { value: 120.5, path: 'total.amount' }, crm: { value: 120.504 }, billing: { value: 121 } }, tolerance: 0.01 });
     expect(byField.currency).toMatchObject({ verdict: 'match' });
     expect(body.sources).toMatchObject({ erp: { known: true, lastEventId: 'erp-1' }, crm: { known: true }, billing: { known: true } });
 

@@ -19,7 +19,7 @@ import {
   type SummaryCounts,
 } from './reconciliation-model';
 import { RECONCILIATION_RULES } from './reconciliation.tokens';
-import type { ReconciliationRules } from './reconciliation-rules';
+import type { FieldRule, ReconciliationRules } from './reconciliation-rules';
 import type { ReportWindow } from './reconciliation-query';
 
 export type { SummaryCounts } from './reconciliation-model';
@@ -35,6 +35,8 @@ export interface SourceValue {
   readonly canonical?: unknown;
   /** The event that set the value. */
   readonly eventId?: string;
+  /** Where this system keeps the field in its events' data (dotted), so a reader can place the verdict beside the raw value. */
+  readonly path: string;
 }
 
 export interface FieldVerdict {
@@ -130,7 +132,7 @@ export class ReconciliationReader {
       rulesVersion: this.rules.version,
       verdict: active.length === 0 ? 'matched' : active.some((item) => item.status === 'open') ? 'disagreeing' : 'pending',
       sources,
-      fields: rule.fields.map((field) => fieldVerdict(compareField(field, entity.sources), entity)),
+      fields: rule.fields.map((field) => fieldVerdict(field, compareField(field, entity.sources), entity)),
       items,
     };
   }
@@ -189,12 +191,13 @@ export class ReconciliationReader {
   }
 }
 
-function fieldVerdict(comparison: FieldComparison, entity: ReconEntity): FieldVerdict {
+function fieldVerdict(rule: FieldRule, comparison: FieldComparison, entity: ReconEntity): FieldVerdict {
   const values: Record<string, SourceValue> = {};
-  for (const source of comparison.absent) values[source] = { present: false };
+  const path = (source: string) => (rule.paths[source] ?? []).join('.');
+  for (const source of comparison.absent) values[source] = { present: false, path: path(source) };
   for (const [source, value] of Object.entries(comparison.values)) {
     const eventId = entity.sources[source]?.fields[comparison.field]?.eventId;
-    values[source] = { present: true, value, canonical: comparison.canonical[source], ...(eventId !== undefined ? { eventId } : {}) };
+    values[source] = { present: true, value, canonical: comparison.canonical[source], ...(eventId !== undefined ? { eventId } : {}), path: path(source) };
   }
   return { field: comparison.field, verdict: comparison.verdict, values, ...(comparison.tolerance !== undefined ? { tolerance: comparison.tolerance } : {}) };
 }

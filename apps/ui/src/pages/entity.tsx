@@ -1,14 +1,14 @@
 import { useState } from 'preact/hooks';
 import { entity, entitySync, listEntities, type EntityView } from '../api/entities';
 import { ApiError } from '../api/http';
-import { compareEntity } from '../api/reconciliation';
+import { compareEntity, type EntityComparison } from '../api/reconciliation';
 import { entityStream, HUB_SOURCE, stream, type StoredEvent } from '../api/streams';
 import { useSession } from '../components/context';
 import { TableHead } from '../components/table-head';
-import { useCursorPager, useRemote } from '../components/hooks';
+import { useCursorPager, useRemote, type Remote } from '../components/hooks';
 import { Pager } from '../components/pager';
 import { Empty, ErrorState, Loading, RemoteView } from '../components/states';
-import { compareSources } from '../logic/compare';
+import { compareSources, type SourceCell } from '../logic/compare';
 import { diffFields, type FieldChange } from '../logic/diff';
 import { showValue } from '../logic/fields';
 import { formatAgo, formatTime, fromLocalInput, toLocalInput } from '../logic/format';
@@ -95,20 +95,9 @@ function EntityList({ type, status }: { type: string; status: string }) {
               <table>
                 <TableHead columns={['Id', 'Status', 'Sources', 'Sources agree?', 'Last event']} />
                 <tbody>
-                  {page.items.map((view) => {
-                    const disagreements = compareSources(view).disagreements;
-                    return (
-                      <tr key={view.subject.id} class={disagreements ? 'row-disagree' : ''}>
-                        <th scope="row">
-                          <a href={href('entity', [type, view.subject.id])}>{view.subject.id}</a>
-                        </th>
-                        <td>{showValue(view.state.status)}</td>
-                        <td>{Object.keys(view.sources).sort().join(', ')}</td>
-                        <td>{disagreements ? <span class="badge sev-critical">{disagreements} field{disagreements > 1 ? 's' : ''} differ</span> : <span class="badge sev-ok">agree</span>}</td>
-                        <td>{formatAgo(view.lastEventAt)}</td>
-                      </tr>
-                    );
-                  })}
+                  {page.items.map((view) => (
+                    <EntityRow key={view.subject.id} type={type} view={view} />
+                  ))}
                 </tbody>
               </table>
               <Pager label={`${type} list`} page={pager.page} hasNext={!!page.nextCursor} onNext={() => page.nextCursor && pager.next(page.nextCursor)} onPrevious={pager.previous} />
@@ -120,9 +109,47 @@ function EntityList({ type, status }: { type: string; status: string }) {
   );
 }
 
+/**
+ * One row of the list. Whether the systems agree is reconciliation's verdict (vocabularies mapped,
+ * tolerances applied) where the hub has rules for the type; the raw comparison otherwise.
+ */
+function EntityRow({ type, view }: { type: string; view: EntityView }) {
+  const { api } = useSession();
+  const verdict = useRemote(() => compareEntity(api, type, view.subject.id), [api, type, view.subject.id, view.version]);
+  const judged = verdict.state === 'ready' ? verdict.data : undefined;
+  const settled = judged !== undefined || verdict.state === 'error';
+  const disagreements = compareSources(view, judged?.fields).disagreements;
+  return (
+    <tr class={settled && disagreements ? 'row-disagree' : ''} data-entity={view.subject.id}>
+      <th scope="row">
+        <a href={href('entity', [type, view.subject.id])}>{view.subject.id}</a>
+      </th>
+      <td>{showValue(view.state.status)}</td>
+      <td>{Object.keys(view.sources).sort().join(', ')}</td>
+      <td>
+        {!settled ? (
+          <span class="muted">checking…</span>
+        ) : disagreements ? (
+          <span class="badge sev-critical">
+            {disagreements} field{disagreements > 1 ? 's' : ''} differ
+          </span>
+        ) : judged?.verdict === 'pending' ? (
+          <span class="badge sev-warning">settling (in grace)</span>
+        ) : (
+          <span class="badge sev-ok">agree</span>
+        )}
+        {settled && !judged ? <span class="muted"> (as reported)</span> : null}
+      </td>
+      <td>{formatAgo(view.lastEventAt)}</td>
+    </tr>
+  );
+}
+
 function EntityDetail({ type, id, asOf }: { type: string; id: string; asOf?: string }) {
   const { api } = useSession();
   const remote = useRemote(() => entity(api, type, id, asOf ? { asOf } : undefined), [api, type, id, asOf]);
+  // Reconciliation judges the entity as it is now: an "as of" view is compared as reported.
+  const verdict = useRemote(() => (asOf ? Promise.resolve(undefined) : compareEntity(api, type, id)), [api, type, id, asOf, remote.state === 'ready' ? remote.data.version : -1]);
   return (
     <>
       <AsOfPicker key={asOf ?? 'now'} type={type} id={id} asOf={asOf} />
@@ -134,8 +161,8 @@ function EntityDetail({ type, id, asOf }: { type: string; id: string; asOf?: str
         <RemoteView remote={remote} loading={`Loading ${type} ${id}…`}>
           {(view) => (
             <>
-              <Comparison view={view} asOf={asOf} />
-              <ReconciliationVerdict type={type} id={id} />
+              <Comparison view={view} asOf={asOf} verdict={verdict.state === 'ready' ? verdict.data : undefined} />
+              {asOf ? null : <ReconciliationVerdict remote={verdict} />}
               {asOf ? null : <SyncStatus type={type} id={id} />}
               <History type={type} id={id} version={view.version} />
             </>
@@ -182,8 +209,8 @@ function AsOfPicker({ type, id, asOf }: { type: string; id: string; asOf?: strin
   );
 }
 
-function Comparison({ view, asOf }: { view: EntityView; asOf?: string }) {
-  const comparison = compareSources(view);
+function Comparison({ view, asOf, verdict }: { view: EntityView; asOf?: string; verdict?: EntityComparison }) {
+  const comparison = compareSources(view, verdict?.fields);
   return (
     <section class="card" aria-labelledby="compare-title" data-testid="comparison">
       <h2 id="compare-title">
@@ -197,7 +224,11 @@ function Comparison({ view, asOf }: { view: EntityView; asOf?: string }) {
         )}
       </h2>
       <p class="hint">
-        Version {view.version}, last event {asOf ? formatTime(view.lastEventAt) : formatAgo(view.lastEventAt)}. Values are compared as reported, without vocabulary mapping. Highlighted cells are where systems disagree.
+        Version {view.version}, last event {asOf ? formatTime(view.lastEventAt) : formatAgo(view.lastEventAt)}.{' '}
+        {verdict
+          ? 'Fields the reconciliation rules cover are compared by meaning (≙ the canonical value, within tolerances), the others as reported.'
+          : 'Values are compared as reported, without vocabulary mapping.'}{' '}
+        Highlighted cells are where systems disagree.
       </p>
       {comparison.rows.length === 0 ? (
         <Empty title="No fields reported" />
@@ -217,9 +248,10 @@ function Comparison({ view, asOf }: { view: EntityView; asOf?: string }) {
             </thead>
             <tbody>
               {comparison.rows.map((row) => (
-                <tr key={row.path} class={row.disagreement ? 'row-disagree' : ''} data-field={row.path}>
+                <tr key={row.path} class={row.disagreement ? 'row-disagree' : ''} data-field={row.path} data-verdict={row.rule?.verdict}>
                   <th scope="row">
                     {row.path}
+                    {row.rule ? <span class="muted"> ({row.rule.verdict})</span> : null}
                     {row.disagreement ? <span class="visually-hidden"> (systems disagree)</span> : null}
                     {row.disagreement ? <span class="marker" aria-hidden="true"> ≠</span> : null}
                   </th>
@@ -227,7 +259,7 @@ function Comparison({ view, asOf }: { view: EntityView; asOf?: string }) {
                     const cell = row.cells[s]!;
                     return (
                       <td key={s} class={cell.differs ? 'cell-differs' : cell.reported ? '' : 'cell-absent'} data-source={s}>
-                        {cell.reported ? showValue(cell.value) : <span aria-label="not reported">—</span>}
+                        {cell.reported ? <CellValue cell={cell} /> : <span aria-label="not reported">—</span>}
                       </td>
                     );
                   })}
@@ -254,10 +286,21 @@ function Comparison({ view, asOf }: { view: EntityView; asOf?: string }) {
   );
 }
 
-function ReconciliationVerdict({ type, id }: { type: string; id: string }) {
-  const { api } = useSession();
-  const remote = useRemote(() => compareEntity(api, type, id), [api, type, id]);
-  if (remote.state === 'loading') return null;
+/** The reported value, and what it means when a rule maps it to another word. */
+function CellValue({ cell }: { cell: SourceCell }) {
+  return (
+    <>
+      <span class="value">{showValue(cell.value)}</span>
+      {cell.unmapped ? <span class="meaning"> (no mapping knows it)</span> : null}
+      {cell.canonical !== undefined && !sameMeaningWord(cell.canonical, cell.value) ? <span class="meaning"> ≙ {showValue(cell.canonical)}</span> : null}
+    </>
+  );
+}
+
+const sameMeaningWord = (canonical: unknown, value: unknown) => showValue(canonical) === showValue(value);
+
+function ReconciliationVerdict({ remote }: { remote: Remote<EntityComparison | undefined> & { reload: () => void } }) {
+  if (remote.state === 'loading' || (remote.state === 'ready' && !remote.data)) return null;
   if (remote.state === 'error') {
     if (remote.error.kind === 'unavailable') {
       return <p class="hint card" data-state="unavailable">Reconciliation verdicts (with value mappings and tolerances) are not available on this hub yet; the comparison above compares raw values.</p>;
@@ -265,7 +308,7 @@ function ReconciliationVerdict({ type, id }: { type: string; id: string }) {
     if (remote.error.kind === 'not-found' || remote.error.kind === 'invalid') return null;
     return <ErrorState error={remote.error} retry={remote.reload} />;
   }
-  const data = remote.data;
+  const data = remote.data!;
   return (
     <section class="card" aria-labelledby="verdict-title">
       <h2 id="verdict-title">Reconciliation verdict: {data.verdict}</h2>
