@@ -7,6 +7,7 @@ import { can } from './logic/permissions';
 import { href, parseRoute, type Route } from './logic/router';
 import { AuditPage } from './pages/audit';
 import { EntityPage } from './pages/entity';
+import { FlowsPage } from './pages/flows';
 import { LoginPage } from './pages/login';
 import { OverviewPage } from './pages/overview';
 import { QuarantinePage } from './pages/quarantine';
@@ -87,6 +88,7 @@ const PAGES = [
   { page: 'entity', label: 'Entities' },
   { page: 'reconciliation', label: 'Reconciliation' },
   { page: 'quarantine', label: 'Quarantine' },
+  { page: 'flows', label: 'Stuck flows' },
   { page: 'audit', label: 'Audit' },
 ] as const;
 
@@ -153,6 +155,8 @@ function Page({ route }: { route: Route }) {
       return <ReconciliationPage itemId={route.itemId} query={route.query} />;
     case 'audit':
       return <AuditPage correlationId={route.correlationId} />;
+    case 'flows':
+      return <FlowsPage query={route.query} />;
     case 'not-found':
       return (
         <section class="card">

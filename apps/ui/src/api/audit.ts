@@ -53,26 +53,14 @@ export interface VerifyRun {
   readonly error?: string;
 }
 
-/** `GET /v1/audit/flows/:correlationId`, one flow across entities and systems, in order. */
-export interface FlowStep {
-  readonly step: number;
-  readonly eventId: string;
-  readonly type?: string;
-  readonly source?: string;
-  readonly subject?: { readonly type: string; readonly id: string };
-  readonly position?: number;
-  readonly recordedAt: string;
-  readonly occurredAt?: string;
-  readonly sincePreviousMs?: number | null;
-  /** Set by the hub when the time since the previous step is unusually long. */
-  readonly gap?: boolean;
-}
+import type { FlowPage, FlowStepView } from '../../../hub/src/audit-trail/flow-audit.queries';
 
-export interface FlowTrail {
-  readonly correlationId: string;
-  readonly steps: readonly FlowStep[];
-  readonly nextCursor?: string;
-}
+/**
+ * `GET /v1/audit/flows/:correlationId`: one flow across entities and systems, in log order. The hub's
+ * own types describe it (type-only import: nothing of the hub is bundled), so the two cannot drift apart.
+ */
+export type FlowStep = FlowStepView;
+export type FlowTrail = Omit<FlowPage, 'nextPosition'> & { readonly nextCursor?: string };
 
 /** The newest seals: the hub lists them oldest first, so ask from the end when it says where that is. */
 export function seals(api: Api, after = 0, limit = 20): Promise<SealsPage> {

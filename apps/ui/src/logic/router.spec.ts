@@ -13,6 +13,8 @@ describe('routes in the URL fragment', () => {
     expect(parseRoute('#/quarantine/q-1')).toMatchObject({ page: 'quarantine', id: 'q-1' });
     expect(parseRoute('#/reconciliation/mismatch%3Aorder%2FSO-1%3Astatus')).toMatchObject({ page: 'reconciliation', itemId: 'mismatch:order/SO-1:status' });
     expect(parseRoute('#/audit/flow-7')).toMatchObject({ page: 'audit', correlationId: 'flow-7' });
+    const flows = parseRoute('#/flows?rule=order-reaches-crm');
+    expect(flows.page === 'flows' && flows.query.get('rule')).toBe('order-reaches-crm');
     expect(parseRoute('#/nope')).toEqual({ page: 'not-found', path: '/nope' });
     expect(parseRoute('#/entity/order/%E0%A4%A')).toMatchObject({ page: 'entity', id: '%E0%A4%A' });
   });

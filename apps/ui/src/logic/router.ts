@@ -5,6 +5,7 @@ export type Route =
   | { readonly page: 'quarantine'; readonly id?: string; readonly query: URLSearchParams }
   | { readonly page: 'reconciliation'; readonly itemId?: string; readonly query: URLSearchParams }
   | { readonly page: 'audit'; readonly correlationId?: string; readonly query: URLSearchParams }
+  | { readonly page: 'flows'; readonly query: URLSearchParams }
   | { readonly page: 'not-found'; readonly path: string };
 
 export function parseRoute(hash: string): Route {
@@ -25,6 +26,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'reconciliation', ...(rest[0] ? { itemId: rest.join('/') } : {}), query };
     case 'audit':
       return { page: 'audit', ...(rest[0] ? { correlationId: rest.join('/') } : {}), query };
+    case 'flows':
+      return { page: 'flows', query };
     default:
       return { page: 'not-found', path: pathPart };
   }

@@ -9,9 +9,6 @@ import { formatAgo, formatCount, formatDuration, formatTime } from '../logic/for
 import { can } from '../logic/permissions';
 import { href } from '../logic/router';
 
-/** A pause between two steps of a flow longer than this is highlighted. */
-const GAP_MS = 15 * 60_000;
-
 export function AuditPage({ correlationId }: { correlationId?: string }) {
   return (
     <>
@@ -219,17 +216,21 @@ function FlowView({ correlationId }: { correlationId?: string }) {
       ) : (
         <RemoteView remote={remote} loading={`Following ${correlationId}…`} feature="The flow view" unavailable={<>The audit trail API (<code>GET /v1/audit/flows/:correlationId</code>) is not on this hub yet.</>}>
           {(trail) =>
-            !trail || trail.steps.length === 0 ? (
+            !trail || trail.items.length === 0 ? (
               <Empty title={`No event carries correlation id ${correlationId}`} />
             ) : (
               <>
+                <p class="hint" data-testid="flow-summary">
+                  {trail.steps} step{trail.steps === 1 ? '' : 's'} from {trail.sources.join(', ')} about {trail.subjects.join(', ')}
+                  {trail.subjectsTruncated ? ' and more' : ''}, over {formatDuration(trail.durationMs / 1000)}; pauses over {formatDuration(trail.gapThresholdMs / 1000)} are marked.
+                </p>
                 <ol class="timeline">
-                  {trail.steps.map((step) => {
-                    const gap = step.gap ?? (step.sincePreviousMs ?? 0) > GAP_MS;
+                  {trail.items.map((step) => {
+                    const gap = step.gap;
                     return (
                       <li key={step.eventId} class={`timeline-item${gap ? ' gap' : ''}`}>
                         {gap ? <p class="badge sev-warning gap-note">{formatDuration((step.sincePreviousMs ?? 0) / 1000)} after the previous step</p> : null}
-                        <strong>{step.type ?? 'event'}</strong> from {step.source ?? '?'}
+                        <strong>{step.type}</strong> from {step.source}
                         {step.subject ? (
                           <>
                             {' '}

@@ -245,14 +245,16 @@ function FlowsCard() {
                   <a href={href('entity', [flow.entity.type, flow.entity.id])}>
                     {flow.entity.type} {flow.entity.id}
                   </a>{' '}
-                  — {flow.description ?? flow.rule}: expected {formatAgo(flow.expectedBy)}, overdue {flow.overdueFor ?? formatDuration(flow.overdueForSeconds)}
+                  — {flow.description ?? flow.rule}: expected {formatAgo(flow.expectedBy)}, overdue {flow.overdueFor}
                 </li>
               ))}
-              {page.nextCursor ? <li>… and more</li> : null}
             </ul>
           )
         }
       </RemoteView>
+      <p>
+        <a href={href('flows')}>All overdue flows →</a>
+      </p>
     </section>
   );
 }
