@@ -5,6 +5,7 @@ import { findingsFor, type ReconItemView } from '../../apps/connector-sim/src/fi
 import { TEST_ADMIN_KEY } from '../e2e/support/secured-hub';
 import { launchChromium } from './browser';
 import { newestStatus, startSimulatedHub, type SimulatedHub } from './simulated-hub';
+import { holdVerificationRunning } from './verification-progress';
 
 const REPO = resolve(__dirname, '../..');
 const BUNDLE = join(REPO, 'dist/ui');
@@ -289,22 +290,13 @@ describe('the dashboard in a real browser, on the connector simulator’s traffi
       const sealCard = admin.getByTestId('seal-card');
       await sealCard.getByRole('button', { name: 'Seal now' }).click();
       await sealCard.getByText(/^position \d/).waitFor();
-      // A log this small verifies in milliseconds: the first status reads after the start are held as
-      // "running" half-way (of the real total), so the progress bar is seen; the final state is the hub's own.
-      let held = 0;
-      await admin.route(/\/v1\/audit\/verify$/, async (route) => {
-        if (route.request().method() !== 'GET' || held >= 2) return route.continue();
-        const real = (await (await route.fetch()).json()) as { state: string; total?: number };
-        if (real.state === 'idle') return route.fulfill({ json: real });
-        held++;
-        return route.fulfill({ json: { ...real, state: 'running', checked: Math.floor((real.total ?? 2) / 2) } });
-      });
+      const release = await holdVerificationRunning(admin);
       const verifyCard = admin.getByTestId('verify-card');
       await verifyCard.getByRole('button', { name: 'Run a verification' }).click();
       await admin.getByRole('progressbar').waitFor();
       await shot(admin, '11-audit-verifying');
       await verifyCard.getByText('Intact').waitFor({ timeout: 20_000 });
-      await admin.unroute(/\/v1\/audit\/verify$/);
+      await release();
 
       const correlationId = `order-${sim.cases.conflict.subject.id}`;
       await admin.getByLabel('Correlation id').fill(correlationId);
