@@ -1,8 +1,8 @@
 import { HUB_SOURCE, type ContractRegistry, type EventEnvelope, type SubjectRef } from '@concord/contracts';
 import type { StoredEvent } from '@concord/event-store';
 import { personalPathsForSubjectType, revealPersonalData, SqliteKeyVault } from '@concord/personal-data';
-import type { Doc } from '@concord/projections';
-import { ProjectionTestbed } from '@concord/projections/testing';
+import { ProjectionRunner, type Doc } from '@concord/projections';
+import { inMemorySqliteReadModels, ProjectionTestbed, readModelSnapshot } from '@concord/projections/testing';
 import type { HubEvent } from '../../hub-events/hub-event-recorder';
 import { erasureEventId } from '../../privacy/subject-erasure';
 import { sealPersonalData } from '../../privacy/seal-personal-data';
@@ -92,6 +92,21 @@ export class ReconciliationTestbed {
 
   rebuild(): Promise<Record<string, Doc>> {
     return this.bed.rebuild();
+  }
+
+  /** A rebuild from zero into a read-model store of its own, leaving the live one as it is (a reader of its own too). */
+  async rebuiltElsewhere(): Promise<Record<string, Doc>> {
+    const readModels = inMemorySqliteReadModels();
+    const projection = this.bed.projection;
+    const runner = new ProjectionRunner(projection, { store: this.bed.store, readModels: readModels.store, clock: this.bed.clock, prepare: revealPersonalData(this.registry, this.vault) });
+    try {
+      await runner.load();
+      await runner.catchUp();
+      return await readModelSnapshot(readModels.store, projection.collections);
+    } finally {
+      await runner.stop();
+      await readModels.teardown();
+    }
   }
 
   async close(): Promise<void> {
