@@ -8,6 +8,29 @@ import { SqliteReadModelStore } from './sqlite-read-model-store';
 describeReadModelStoreContract('SQLite', () => sqliteReadModels.open());
 
 describe('SQLite read-model store', () => {
+  it('given commits of more than SQLite\'s default 1,000 WAL pages, then none of them pays a checkpoint, and all of them are there after a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'concord-rm-'));
+    const file = join(dir, 'read-models.db');
+    try {
+      const store = SqliteReadModelStore.open(file);
+      const at = '2026-11-21T10:00:00.000Z';
+      for (let position = 1; position <= 3; position++) {
+        const changes = Array.from({ length: 800 }, (_, i) => ({ collection: 'c', key: `k${position}-${i}`, doc: { pad: 'x'.repeat(3000) } }));
+        await store.commit({ name: 'p', version: 1, expectedPosition: position - 1, position, changes, state: 'running', at });
+      }
+      // About 2,400 pages written: with the default, commits would have copied the WAL back and restarted it.
+      const [wal] = store.db.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>;
+      expect(wal!.log).toBeGreaterThan(2000);
+      await store.close();
+      const reopened = SqliteReadModelStore.open(file);
+      expect(await reopened.checkpoint('p')).toMatchObject({ position: 3 });
+      expect((await reopened.getMany('c', ['k1-0', 'k3-799'])).size).toBe(2);
+      await reopened.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reopens its file without migrating twice, and two handles on one file share leases and fences', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-rm-'));
     try {

@@ -79,6 +79,16 @@ const MIGRATIONS = [
   },
 ];
 
+/**
+ * When a commit copies the WAL back into the file (SQLite's default is 1,000 pages). A live batch
+ * rewrites documents spread over the whole file, so one projection commit alone often passed
+ * 1,000 pages and every commit paid a checkpoint, with its fsyncs, on the projections' (main)
+ * thread. With 16,384 (a WAL of up to 64 MiB) a checkpoint comes every few dozen commits and copies
+ * each page once however often it changed meanwhile: measured here (bench:live-projections --live),
+ * the commits blocked the thread about half as long. Durability is unchanged (same synchronous level).
+ */
+export const READ_MODEL_WAL_CHECKPOINT_PAGES = 16_384;
+
 interface CheckpointRow {
   name: string;
   version: number;
@@ -138,8 +148,10 @@ export class SqliteReadModelStore implements ReadModelStore {
     };
   }
 
-  static open(file: string, options: { synchronous?: 'FULL' | 'NORMAL' | 'OFF' } = {}): SqliteReadModelStore {
-    return new SqliteReadModelStore(openDatabase(file, { synchronous: options.synchronous ?? 'NORMAL' }));
+  static open(file: string, options: { synchronous?: 'FULL' | 'NORMAL' | 'OFF'; walCheckpointPages?: number } = {}): SqliteReadModelStore {
+    const db = openDatabase(file, { synchronous: options.synchronous ?? 'NORMAL' });
+    db.pragma(`wal_autocheckpoint = ${options.walCheckpointPages ?? READ_MODEL_WAL_CHECKPOINT_PAGES}`);
+    return new SqliteReadModelStore(db);
   }
 
   async get(collection: string, key: string): Promise<Doc | undefined> {
