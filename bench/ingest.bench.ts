@@ -178,7 +178,9 @@ async function main(): Promise<void> {
 
   const baselineOption = option('baseline', '');
   const compareEnv = option('compare-env', '');
-  const [compareKey = '', compareValue = ''] = compareEnv.split('=');
+  // Split at the first '=' only: values may hold one themselves (NODE_OPTIONS=--max-semi-space-size=64).
+  const compareKey = compareEnv.slice(0, compareEnv.indexOf('=') >>> 0);
+  const compareValue = compareEnv.slice(compareKey.length + 1);
   const builds: Array<{ label: string; root: string; env?: Record<string, string> }> = [
     { label: '', root: ROOT },
     ...(baselineOption ? [{ label: `baseline ${baselineOption}: `, root: resolve(baselineOption) }] : []),
