@@ -303,6 +303,8 @@ describe('the dashboard in a real browser, on the connector simulator’s traffi
       await admin.getByRole('button', { name: 'Follow' }).click();
       await admin.locator('.timeline-item.gap', { hasText: 'order.status-changed from crm' }).getByText(/^2 h after the previous step$/).waitFor();
       expect(await admin.locator('.timeline-item.gap').count()).toBe(1);
+      // Who and how, per step: the ERP's clerk, over HTTP.
+      expect(await admin.locator('.timeline-item', { hasText: 'order.status-changed from erp' }).first().textContent()).toMatch(/by user clerk-\d · via http/);
       expect(await admin.getByTestId('flow-summary').textContent()).toContain(`about order/${sim.cases.conflict.subject.id}`);
       await shot(admin, '12-audit');
     }));

@@ -238,7 +238,9 @@ function FlowView({ correlationId }: { correlationId?: string }) {
                           </>
                         ) : null}
                         <div class="muted">
-                          recorded {formatTime(step.recordedAt)} · event {step.eventId}
+                          occurred {formatTime(step.occurredAt)} · recorded {formatTime(step.recordedAt)}
+                          {step.actor ? ` · by ${step.actor.type} ${step.actor.id}` : ''}
+                          {step.reason ? ` · why: ${step.reason}` : ''} · via {step.transport.kind} · event {step.eventId}
                         </div>
                       </li>
                     );
