@@ -216,6 +216,40 @@ describe.each(testReadModelBackends('reconciliation over HTTP'))('reconciliation
   });
 });
 
+describe('reconciliation on its own timer', () => {
+  let hub: TestHub;
+
+  afterEach(() => hub.close());
+
+  /** Polls a read until it holds or the deadline passes (the sweeper works on real time; the grace on the injected clock). */
+  async function eventually<T>(read: () => Promise<T>, holds: (value: T) => boolean, ms = 10_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await read();
+      if (holds(value) || Date.now() > deadline) return value;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  it('opens a conflict once the injected clock passes its grace, and resolves it after the systems agree, with nobody calling sweep', async () => {
+    hub = await startTestHub({ env: { CONCORD_RECONCILIATION_SWEEP_MS: '20' } });
+    await hub.post('/v1/events', { events: [order('erp-1', 'erp', 'COMPLETED'), order('crm-1', 'crm', 'open'), order('billing-1', 'billing', 'paid')] });
+    const summary = () => hub.get('/v1/reconciliation?entity=order&status=all').then((r) => r.body.summary as Record<string, number>);
+    // Inside the grace, several timer rounds open nothing.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await summary()).toMatchObject({ pending: 1, mismatch: 0 });
+
+    hub.clock.advance(301_000);
+    expect(await eventually(summary, (s) => s.mismatch === 1)).toMatchObject({ pending: 0, mismatch: 1 });
+
+    await hub.post('/v1/events', statusChanged('crm-2', 'crm', 'closed'));
+    const item = () => hub.get(`/v1/reconciliation/items/${encodeURIComponent(ITEM)}`).then((r) => r.body as { status: string; history: Array<{ change: string }> });
+    const announced = await eventually(item, (i) => i.history.some((h) => h.change === 'announced'));
+    expect(announced.status).toBe('resolved');
+    expect(announced.history.map((h) => h.change)).toEqual(['disagreed', 'changed', 'opened', 'resolved', 'announced']);
+  });
+});
+
 describe('reconciliation rules at start-up', () => {
   it('refuses to start on a bad rules file, listing each problem with its place', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'concord-recon-'));

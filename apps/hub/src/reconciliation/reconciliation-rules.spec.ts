@@ -53,6 +53,15 @@ describe('reconciliation rules', () => {
     );
   });
 
+  it('names a source the rule does not list in a per-source path or in a field\'s own sources', () => {
+    expect(problemsOf({ entities: { order: { ...order, fields: { status: { path: { erp: 'status', sap: 'state' } } } } } })).toContain(
+      "entities.order.fields.status.path.sap: sap is not one of the field's sources (erp, crm)",
+    );
+    expect(problemsOf({ entities: { order: { ...order, fields: { status: { path: 'status', sources: ['erp', 'sap'] } } } } })).toContain(
+      "entities.order.fields.status.sources: sap is not one of the entity's sources (erp, crm)",
+    );
+  });
+
   it('reports every problem at once, each with its place', () => {
     const message = problemsOf({
       entities: {

@@ -270,6 +270,41 @@ describe('reconciliation projection', () => {
     expect(await item('order/SO-1:mismatch:status')).toEqual(once);
   });
 
+  it('given one e-mail for two customers in different systems only, finds no duplicate (a duplicate is within one system)', async () => {
+    await open();
+    await bed.given([customer('crm', 'C-1', 'ada@example.com'), customer('billing', 'C-2', 'ada@example.com')]);
+    expect((await items()).filter((i) => i.kind === 'duplicate')).toEqual([]);
+    // a third holder of the address in crm makes crm hold it twice: one duplicate, in crm only
+    await bed.given([customer('crm', 'C-3', 'ADA@example.com')]);
+    expect((await items()).filter((i) => i.kind === 'duplicate')).toEqual([expect.objectContaining({ source: 'crm', values: { crm: ['C-1', 'C-3'] } })]);
+  });
+
+  it('given amounts exactly 0.01 apart, agrees (the tolerance is inclusive); a hair beyond, disagrees', async () => {
+    await open();
+    await bed.given([
+      order('erp', { status: 'OPEN', total: { amount: 100, currency: 'EUR' } }),
+      order('crm', { status: 'open', total: { amount: 100.01, currency: 'EUR' } }),
+      order('billing', { status: 'open', total: { amount: 100.01, currency: 'EUR' } }),
+    ]);
+    expect((await items()).filter((i) => i.field === 'amount')).toEqual([]);
+    await bed.given([order('billing', { status: 'open', total: { amount: 100.0101, currency: 'EUR' } })]);
+    expect(await item('order/SO-1:mismatch:amount')).toMatchObject({ status: 'pending', reason: 'differs' });
+  });
+
+  it('given an opened missing item, resolves it when billing finally reports, announces that once, and counts the order matched', async () => {
+    await open();
+    await bed.given([order('erp', { status: 'OPEN' }), order('crm', { status: 'new' })]);
+    await sweeperOpens('order/SO-1:missing');
+    expect(await summary()).toMatchObject({ missing: 1, matched: 0 });
+
+    const [late] = await bed.given([order('billing', { status: 'open' })]);
+    // The item keeps showing what was wrong (billing unknown); its resolution names the event that settled it.
+    expect(await item('order/SO-1:missing')).toMatchObject({ status: 'resolved', resolvedBy: late!.id, announcing: true, values: { erp: 'erp-1', crm: 'crm-2', billing: null } });
+    expect(await summary()).toMatchObject({ missing: 0, matched: 1, pending: 0 });
+    await announcerResolves('order/SO-1:missing');
+    expect(resolvedRecords(await item('order/SO-1:missing'))).toEqual([]);
+  });
+
   it('live equals a rebuild from zero, openings and resolutions included', async () => {
     await open();
     await bed.given([order('erp', { status: 'COMPLETED' }), order('crm', { status: 'open' }), customer('crm', 'C-1', 'a@x.io'), customer('crm', 'C-2', 'a@x.io')]);
