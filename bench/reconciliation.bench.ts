@@ -4,6 +4,7 @@
  * interleaved as they would arrive, with planted disagreements: 4 % of orders end with a status
  * conflict, 1 % never reach billing, 2 % receive a stale (lower sourceSequence) report late.
  * Usage: npm run bench:reconciliation -- [--orders N] [--runs R] [--batch EVENTS] [--keep DIR]
+ * Batches: as `concord projections rebuild` (REBUILD_BATCH_EVENTS, 10,000) unless --batch says otherwise.
  * The live path's cost on ingestion is measured by the ingest benchmark with reconciliation off and
  * on in alternating runs: npm run bench:ingest -- --compare-env CONCORD_RECONCILIATION_RULES=off
  */
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ContractRegistry, exampleContracts, streamNameOf, type EventEnvelope } from '@concord/contracts';
 import { SqliteEventStore, type AppendRequest } from '@concord/event-store';
+import { REBUILD_BATCH_EVENTS } from '../apps/hub/src/cli/commands/projections';
 import { RECON_SUMMARY, type Summary } from '../apps/hub/src/reconciliation/reconciliation-model';
 import { loadReconciliationRules } from '../apps/hub/src/reconciliation/reconciliation-rules';
 import { reconciliationProjection } from '../apps/hub/src/reconciliation/reconciliation.projection';
@@ -97,7 +99,8 @@ async function seed(file: string, orders: number): Promise<number> {
 async function main(): Promise<void> {
   const orders = flag('orders', 100_000);
   const runs = flag('runs', 3);
-  const batchSize = flag('batch', 5000);
+  // As `concord projections rebuild` does, unless --batch says otherwise.
+  const batchSize = flag('batch', REBUILD_BATCH_EVENTS);
   const keepIndex = process.argv.indexOf('--keep');
   const kept = keepIndex > 0 ? process.argv[keepIndex + 1] : undefined;
   const dir = kept ?? mkdtempSync(join(tmpdir(), 'concord-bench-recon-'));
