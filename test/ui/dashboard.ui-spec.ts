@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { findingsFor, type ReconItemView } from '../../apps/connector-sim/src/findings';
@@ -243,6 +243,12 @@ describe('the dashboard in a real browser, on the connector simulator’s traffi
       const download = admin.waitForEvent('download');
       await admin.getByRole('button', { name: 'Export CSV' }).click();
       expect((await download).suggestedFilename()).toBe('reconciliation.csv');
+      // The report for a window (the hub's default: the last 24 hours), as CSV: the planted conflict is in it.
+      const report = admin.waitForEvent('download');
+      await admin.getByRole('button', { name: 'Download the window report' }).click();
+      expect((await report).suggestedFilename()).toBe('reconciliation-report.csv');
+      const csv = readFileSync((await (await report).path())!, 'utf8');
+      expect(csv.split('\n').find((line) => line.includes(`order/${conflict.subject.id}:mismatch:status`))).toContain('open');
       await row.getByRole('link', { name: `order ${conflict.subject.id}` }).click();
       await admin.getByRole('heading', { name: `Item order/${conflict.subject.id}:mismatch:status` }).waitFor();
       await admin.getByText('disagreed').first().waitFor();

@@ -8,7 +8,7 @@ import { JsonView } from '../components/json-view';
 import { Pager } from '../components/pager';
 import { Empty, RemoteView } from '../components/states';
 import { showValue } from '../logic/fields';
-import { formatAgo, formatTime } from '../logic/format';
+import { formatAgo, formatTime, fromLocalInput } from '../logic/format';
 import { href } from '../logic/router';
 
 const PAGE = 25;
@@ -37,6 +37,7 @@ export function ReconciliationPage({ itemId, query }: { itemId?: string; query: 
         <p>Where systems disagree about the same entity, are missing it, or hold it twice.</p>
       </div>
       <ReconciliationFilters filter={filter} />
+      <WindowReport entity={filter.entity} />
       <RemoteView
         remote={remote}
         loading="Reading the reconciliation report…"
@@ -90,6 +91,37 @@ export function ReconciliationPage({ itemId, query }: { itemId?: string; query: 
         )}
       </RemoteView>
     </>
+  );
+}
+
+/**
+ * The report for a time window (`GET /v1/reconciliation/report`): every disagreement episode pending or open
+ * inside it, with its status at the window's end; for auditors and hand-overs. Empty fields: the hub's
+ * default window, the last 24 hours.
+ */
+function WindowReport({ entity }: { entity?: string }) {
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  return (
+    <section class="card filters" aria-labelledby="window-title">
+      <h2 id="window-title" class="grow-row">
+        Report for a time window
+      </h2>
+      <div class="field">
+        <label for="w-from">From (your local time; empty: 24 h before the end)</label>
+        <input id="w-from" type="datetime-local" step={1} value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+      </div>
+      <div class="field">
+        <label for="w-to">To (empty: now)</label>
+        <input id="w-to" type="datetime-local" step={1} value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+      </div>
+      <DownloadCsv
+        path="/v1/reconciliation/report"
+        query={{ from: fromLocalInput(from), to: fromLocalInput(to), entity }}
+        filename="reconciliation-report.csv"
+        label={`Download the window report${entity ? ` (${entity})` : ''}`}
+      />
+    </section>
   );
 }
 
