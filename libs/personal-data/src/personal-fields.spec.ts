@@ -1,5 +1,6 @@
 import { hkdfSync } from 'node:crypto';
 import {
+  pathsOverlap,
   dataKey,
   ERASED,
   erasePersonalFields,
@@ -116,5 +117,15 @@ describe('personal fields: erasing a read model', () => {
     const view = { name: 'Ada', status: 'active', contact: { city: 'London', phone: '+44' } };
     expect(erasePersonalFields(view, PATHS)).toEqual({ name: ERASED, status: 'active', contact: { city: 'London', phone: ERASED } });
     expect(erasePersonalFields({ status: 'x' }, PATHS)).toEqual({ status: 'x' });
+  });
+});
+
+describe('personal fields: overlapping paths', () => {
+  it('given two data paths, they overlap when equal or one lies inside the other; siblings and prefixes of a name do not', () => {
+    expect(pathsOverlap(['email'], ['email'])).toBe(true);
+    expect(pathsOverlap(['contact'], ['contact', 'phone'])).toBe(true);
+    expect(pathsOverlap(['contact', 'phone'], ['contact'])).toBe(true);
+    expect(pathsOverlap(['contact', 'fax'], ['contact', 'phone'])).toBe(false);
+    expect(pathsOverlap(['emails'], ['email'])).toBe(false);
   });
 });

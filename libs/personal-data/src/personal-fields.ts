@@ -163,6 +163,16 @@ export function revealPersonalFields(data: Fields, paths: readonly string[], key
   return out;
 }
 
+/**
+ * Whether two data paths (segments) reach shared data: equal, or one inside the other. A read model
+ * comparing or keeping a path that overlaps a personal one holds personal data.
+ */
+export function pathsOverlap(a: readonly string[], b: readonly string[]): boolean {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Replaces every present personal field by `"[erased]"` (read models that held the opened values). */
 export function erasePersonalFields(data: Fields, paths: readonly string[]): Fields {
   let out = data;

@@ -98,6 +98,11 @@ describe('flow rules', () => {
       ['sameFields that is not a list', { rules: [{ ...invoiceRule, expect: { ...invoiceRule.expect, sameFields: 'amount' } }] }, /sameFields must be a non-empty list/],
       ['a field listed twice', { rules: [{ ...invoiceRule, expect: { ...invoiceRule.expect, sameFields: ['amount', 'amount'] } }] }, /sameFields lists a field twice/],
       ['a path with odd characters', { rules: [{ ...invoiceRule, expect: { ...invoiceRule.expect, sameFields: ['amount; DROP'] } }] }, /"amount; DROP" is not a data field path/],
+      [
+        'a compared field that is personal data (an erasure could not take it back out of the flows model)',
+        { rules: [{ name: 'customer-in-billing', when: { type: 'customer.upserted', source: 'crm' }, expect: { type: 'customer.upserted', source: 'billing', sameFields: ['country', 'email'] }, within: '1h' }] },
+        /expect\.sameFields: email is personal data of customer \(customer\.upserted: email\); flows compare no personal fields/,
+      ],
       ['a negative tolerance', { rules: [{ ...invoiceRule, expect: { ...invoiceRule.expect, tolerance: -1 } }] }, /tolerance must be a number ≥ 0/],
       ['a tolerance without fields', { rules: [{ ...orderRule, expect: { source: 'crm', tolerance: 1 } }] }, /tolerance only applies with sameFields/],
       ['an empty description', { rules: [{ ...orderRule, description: '' }] }, /description must be text of 1\.\.500 characters/],

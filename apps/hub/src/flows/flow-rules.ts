@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { canonicalJson } from '@concord/common';
 import { contractField, declaredFields, FLOW_RULE_NAME, HUB_SOURCE, SOURCE_NAME, type ContractDefinition, type ContractRegistry } from '@concord/contracts';
+import { pathsOverlap, personalPathsForSubjectType } from '@concord/personal-data';
 
 /** How the deadline of an expectation is found: a fixed time after the starting event occurred, or a date in its data. */
 export type FlowDeadline = { readonly kind: 'within'; readonly ms: number; readonly text: string } | { readonly kind: 'field'; readonly field: string };
@@ -152,6 +153,7 @@ function checkRule(raw: unknown, at: string, registry: ContractRegistry, problem
         for (const field of sameFields) {
           if (trigger) checkField(trigger, field, `${at}.expect.sameFields`, problems, 'compared');
           if (expected) checkField(expected, field, `${at}.expect.sameFields`, problems, 'compared');
+          for (const contract of [trigger, expected]) if (contract) notPersonal(contract, field, `${at}.expect.sameFields`, registry, problems);
           else if (DATA_PATH.test(field) && expect.type === undefined) problems.push(`${at}.expect.sameFields needs expect.type: the contract that declares ${field}`);
         }
       }
@@ -201,6 +203,15 @@ function unknownKeys(object: Json, known: readonly string[], at: string, problem
   for (const key of Object.keys(object)) {
     if (!known.includes(key)) problems.push(`${at ? `${at}.` : ''}${key} is not a known key (known: ${known.join(', ')})`);
   }
+}
+
+/**
+ * Compared values are kept in the flows read model; a forget (crypto-shredding) could not take them
+ * back out, and a rebuild would compare "[erased]" with "[erased]". So personal fields are refused.
+ */
+function notPersonal(contract: ContractDefinition, field: string, at: string, registry: ContractRegistry, problems: string[]): void {
+  const personal = personalPathsForSubjectType(registry, contract.subjectType).find((path) => pathsOverlap(path.split('.'), field.split('.')));
+  if (personal !== undefined) problems.push(`${at}: ${field} is personal data of ${contract.subjectType} (${contract.type}: ${personal}); flows compare no personal fields`);
 }
 
 function knownType(type: unknown, at: string, registry: ContractRegistry, problems: string[]): ContractDefinition | undefined {

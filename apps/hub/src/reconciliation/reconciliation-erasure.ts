@@ -1,4 +1,4 @@
-import { ERASED } from '@concord/personal-data';
+import { ERASED, pathsOverlap } from '@concord/personal-data';
 import type { FoldContext, ReconItem, SourceFacts } from './reconciliation-model';
 import type { EntityRule } from './reconciliation-rules';
 
@@ -29,11 +29,7 @@ export function erasedPathsOf(data: unknown): string[][] {
 
 /** Whether a compared path reads erased data: it is an erased path, lies inside one, or contains one. */
 export function touchesErased(path: readonly string[], erased: readonly (readonly string[])[]): boolean {
-  return erased.some((e) => {
-    const n = Math.min(e.length, path.length);
-    for (let i = 0; i < n; i++) if (e[i] !== path[i]) return false;
-    return true;
-  });
+  return erased.some((e) => pathsOverlap(e, path));
 }
 
 /** The compared fields of a rule that some source reads from an erased path. */
