@@ -3,7 +3,9 @@
  * every distinct event once and answers every planted repeat as a duplicate,
  * refuses nothing, and its entity views show the planted faults for what they
  * are: stale reorderings not applied, conflicts visible per source, a system
- * that never reported an order absent from it.
+ * that never reported an order absent from it. With the `invalid` fault, it
+ * refuses exactly the planted invalid events, and the valid envelope the plan
+ * keeps resolves each on replay.
  */
 import type { AddressInfo } from 'node:net';
 import { HttpPublisher } from '@concord/connector-sdk';
@@ -66,4 +68,43 @@ describe('connector simulator → hub over HTTP', () => {
       expect(view.body.sources[system]).toBeUndefined();
     }
   });
+});
+
+describe('connector simulator’s invalid events → hub over HTTP', () => {
+  let hub: TestHub;
+  let publisher: HttpPublisher;
+  const traffic = generateTraffic({ seed: 3, orders: 60, start: '2026-11-21T07:00:00.000Z', faults: { ...DEMO_FAULTS, invalid: 0.1 } });
+
+  beforeAll(async () => {
+    hub = await startTestHub();
+    await hub.app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(hub.app.getHttpServer().address() as AddressInfo).port}`;
+    publisher = new HttpPublisher({ url, apiKey: TEST_ADMIN_KEY, sleep: async () => undefined });
+  });
+
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('refuses each planted invalid event once, naming the field, keeps it in the quarantine, and stores the kept valid envelope on replay', async () => {
+    const { invalid } = traffic.planted;
+    expect(invalid.length).toBeGreaterThan(1);
+    const report = await publishTraffic(traffic.deliveries, () => publisher, { lanes: 4, batchSize: 100 });
+    expect(report.counts).toMatchObject({ appended: traffic.uniqueEvents, rejected: invalid.length, failed: 0 });
+    for (const refused of report.rejected) {
+      expect(refused.reason).toBe('contract-violation');
+      expect(JSON.stringify(refused)).toContain(invalid.find((i) => i.id === refused.id)!.field);
+    }
+    const [first] = invalid;
+    const entry = report.rejected.find((r) => r.id === first!.id)!;
+    const quarantined = await hub.get(`/v1/quarantine/${entry.quarantineId}`);
+    expect(quarantined.body).toMatchObject({ status: 'open', reason: 'contract-violation' });
+    // Replayed as received it is still invalid; with the envelope the simulator kept, it is stored.
+    const asReceived = await hub.app.inject({ method: 'POST', url: `/v1/quarantine/${entry.quarantineId}/replay`, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+    expect(asReceived.json()).toMatchObject({ status: 'open', attempt: { outcome: 'rejected', reason: 'contract-violation' } });
+    const corrected = await hub.app.inject({ method: 'POST', url: `/v1/quarantine/${entry.quarantineId}/replay`, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` }, payload: { payload: first!.valid } });
+    expect(corrected.json()).toMatchObject({ status: 'resolved', attempt: { outcome: 'appended', eventId: first!.id } });
+    expect((await hub.get(`/v1/events/${encodeURIComponent(first!.id)}`)).status).toBe(200);
+    expect((await hub.get(`/v1/quarantine/${entry.quarantineId}`)).body.status).toBe('resolved');
+  }, 60_000);
 });
