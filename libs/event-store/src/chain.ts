@@ -5,6 +5,7 @@ import type { StoredEvent, Transport } from './event-store.port';
 import { hashWithRevision, sha256Hex, type HashedText } from './chain-hash';
 
 export { GENESIS_HASH, hashWithRevision, type HashedText } from './chain-hash';
+export { hashOfStoredText, type StoredColumns, type StoredText } from './stored-hash';
 
 /**
  * The fields an event's hash covers: the producer's envelope plus everything the
@@ -35,11 +36,10 @@ function envelopeMembers(envelope: EventEnvelope): Record<string, string> {
 
 /**
  * The same string, stored flat. Text built by concatenation is a tree of pieces in V8 (a rope). The prepared
- * texts wait for their group commit and are then copied to the writer thread: a rope that lives that long is
+ * columns wait for their group commit and are then copied to the writer thread: a rope that lives that long is
  * promoted and copied piece by piece by the garbage collector, and walked again to be sent. Flattened while
- * young, its pieces die at once; for groups of hundreds of events this took about a quarter off preparing and
- * handing them over (measured: 18-20 -> 12.5-15.5 µs per event). Reading a character is what makes V8 flatten
- * a rope; nothing else changes.
+ * young, its pieces die at once (for groups of hundreds of events this took about a quarter off preparing and
+ * handing them over). Reading a character is what makes V8 flatten a rope; nothing else changes.
  */
 function flattened(text: string): string {
   text.charCodeAt(0);
@@ -64,13 +64,13 @@ const KEYS_AFTER_REVISION = HASHED_KEYS.slice(HASHED_KEYS.indexOf('revision') + 
 
 function splitAtRevision(members: Record<string, string>): HashedText {
   // Required fields (data, id before; source, subject, type after) guarantee members on both sides.
-  return { before: flattened(`{${joinMembers(KEYS_BEFORE_REVISION, members)},"revision":`), after: flattened(`,${joinMembers(KEYS_AFTER_REVISION, members)}}`) };
+  return { before: `{${joinMembers(KEYS_BEFORE_REVISION, members)},"revision":`, after: `,${joinMembers(KEYS_AFTER_REVISION, members)}}` };
 }
 
 function withHubMembers(members: Record<string, string>, hub: { stream: string; recordedAt: string; transport: Transport }): Record<string, string> {
   members.stream = canonicalJson(hub.stream);
   members.recordedAt = canonicalJson(hub.recordedAt);
-  members.transport = flattened(canonicalJson(hub.transport));
+  members.transport = canonicalJson(hub.transport);
   return members;
 }
 
@@ -84,69 +84,25 @@ export function chainHash(prevHash: string, fields: ChainedFields): string {
   return hashWithRevision(prevHash, hashedTextOf(fields), fields.revision);
 }
 
-/** The columns the log keeps for an event's envelope: `dataJson`, `actorJson` and `transportJson` are the canonical JSON that was hashed. */
-export interface StoredColumns {
-  readonly id: string;
-  readonly type: string;
-  readonly schemaVersion: number;
-  readonly source: string;
-  readonly subjectType: string;
-  readonly subjectId: string;
-  readonly occurredAt: string;
-  readonly sourceSequence: number | null;
-  readonly correlationId: string | null;
-  readonly causationId: string | null;
-  readonly actorJson: string | null;
-  readonly dataJson: string;
-  readonly transportJson: string;
-}
-
-/** An event as the log keeps it: its columns and where it landed. */
-export interface StoredText extends StoredColumns {
-  readonly stream: string;
-  readonly revision: number;
-  readonly recordedAt: string;
-}
-
 /** The order in which hashOfStoredText writes the members; checked against HASHED_KEYS when this module loads. */
 const STORED_TEXT_ORDER = 'actor,causationId,correlationId,data,id,occurredAt,recordedAt,revision,schemaVersion,source,sourceSequence,stream,subject,transport,type';
 if (HASHED_KEYS.join(',') !== STORED_TEXT_ORDER) throw new Error(`hashOfStoredText does not write the hashed fields (${HASHED_KEYS.join(',')})`);
 
 /**
- * The hash of an event recomputed from its stored bytes, without parsing them: a changed byte anywhere
- * in the hashed columns (or in `prevHash`) gives another hash. Every read checks a stored event with it,
- * so it writes the canonical text directly, members in sorted order (STORED_TEXT_ORDER), instead of
- * going through a member map: the same bytes as chainHash (a property test holds it to that), at a
- * fraction of the cost.
+ * Everything about a new event that does not depend on where it lands, computed once. The chain hash is not
+ * among it: the writer computes it from these very columns (hashOfStoredText), the bytes it stores.
  */
-export function hashOfStoredText(prevHash: string, stored: StoredText): string {
-  let text = `${prevHash}\n{`;
-  if (stored.actorJson !== null) text += `"actor":${stored.actorJson},`;
-  if (stored.causationId !== null) text += `"causationId":${canonicalJson(stored.causationId)},`;
-  if (stored.correlationId !== null) text += `"correlationId":${canonicalJson(stored.correlationId)},`;
-  text += `"data":${stored.dataJson},"id":${canonicalJson(stored.id)},"occurredAt":${canonicalJson(stored.occurredAt)},"recordedAt":${canonicalJson(stored.recordedAt)}`;
-  text += `,"revision":${stored.revision},"schemaVersion":${canonicalJson(stored.schemaVersion)},"source":${canonicalJson(stored.source)},`;
-  if (stored.sourceSequence !== null) text += `"sourceSequence":${canonicalJson(stored.sourceSequence)},`;
-  text += `"stream":${canonicalJson(stored.stream)},"subject":{"id":${canonicalJson(stored.subjectId)},"type":${canonicalJson(stored.subjectType)}}`;
-  text += `,"transport":${stored.transportJson},"type":${canonicalJson(stored.type)}}`;
-  return sha256Hex(text);
-}
-
-/** Everything about a new event that does not depend on where it lands, computed once. */
 export interface ChainPreparation {
   readonly digest: string;
-  readonly text: HashedText;
   /** Canonical JSON of the event's `data` (what the log stores) and, when present, of its actor. */
   readonly dataJson: string;
   readonly actorJson: string | undefined;
   readonly transportJson: string;
 }
 
-export function prepareForChain(envelope: EventEnvelope, hub: { stream: string; recordedAt: string; transport: Transport }): ChainPreparation {
+export function prepareForChain(envelope: EventEnvelope, hub: { transport: Transport }): ChainPreparation {
   const members = envelopeMembers(envelope);
-  const digest = digestOf(members);
-  withHubMembers(members, hub);
-  return { digest, text: splitAtRevision(members), dataJson: members.data!, actorJson: members.actor, transportJson: members.transport! };
+  return { digest: digestOf(members), dataJson: members.data!, actorJson: members.actor, transportJson: flattened(canonicalJson(hub.transport)) };
 }
 
 /**

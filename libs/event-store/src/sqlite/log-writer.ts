@@ -1,5 +1,6 @@
 import type { SqliteDatabase } from '@concord/sqlite';
-import { GENESIS_HASH, hashWithRevision } from '../chain-hash';
+import { GENESIS_HASH } from '../chain-hash';
+import { hashOfColumns } from '../stored-hash';
 import type { AppendedEvent, AppendResult } from '../event-store.port';
 import { EVENT_COLUMNS } from './event-rows';
 import type { PreparedRequest } from './prepared-append';
@@ -116,7 +117,8 @@ export class LogWriter {
       }
       revision += 1;
       const position = ++this.lastPosition;
-      const hash = hashWithRevision(prevHash, event.text, revision);
+      // Hashed from the very columns inserted below: what every read recomputes.
+      const hash = hashOfColumns(prevHash, event, stream, revision, recordedAt);
       this.statements.insert.run(
         position,
         event.id,

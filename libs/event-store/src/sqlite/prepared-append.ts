@@ -1,16 +1,14 @@
 import { prepareForChain, type StoredColumns } from '../chain';
-import type { HashedText } from '../chain-hash';
 import type { AppendRequest, ExpectedRevision } from '../event-store.port';
 
 /**
  * An event ready for the writer: everything that does not depend on where it
- * lands in the log (digest, serialized columns, the hashed text around its
- * revision) is computed before the write transaction, off the writer's clock.
+ * lands in the log (digest, serialized columns) is computed before the write
+ * transaction. The writer hashes these very columns once it knows the revision.
  * Plain strings and numbers only, so it crosses to a worker thread cheaply.
  */
 export interface PreparedEvent extends StoredColumns {
   readonly digest: string;
-  readonly text: HashedText;
 }
 
 export interface PreparedRequest {
@@ -22,11 +20,10 @@ export interface PreparedRequest {
 
 export function prepareRequest(request: AppendRequest, recordedAt: string): PreparedRequest {
   const events = request.events.map(({ envelope, transport }): PreparedEvent => {
-    const prepared = prepareForChain(envelope, { stream: request.stream, recordedAt, transport });
+    const prepared = prepareForChain(envelope, { transport });
     return {
       id: envelope.id,
       digest: prepared.digest,
-      text: prepared.text,
       type: envelope.type,
       schemaVersion: envelope.schemaVersion,
       source: envelope.source,

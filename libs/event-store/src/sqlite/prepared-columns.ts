@@ -3,7 +3,7 @@ import type { PreparedEvent, PreparedRequest } from './prepared-append';
 
 // Type-only imports above: the writer thread loads this file, and must not load the contracts library.
 
-/** The fields of a PreparedEvent that travel as they are (its hashed text goes as two more columns). */
+/** The fields of a PreparedEvent, each one column. */
 const EVENT_FIELDS = [
   'id',
   'digest',
@@ -34,22 +34,18 @@ export interface PreparedColumns {
   readonly expectedRevisions: ExpectedRevision[];
   readonly recordedAts: string[];
   readonly eventCounts: number[];
-  readonly hashedBefore: string[];
-  readonly hashedAfter: string[];
   readonly events: { [F in EventField]: Array<PreparedEvent[F]> };
 }
 
 export function toColumns(requests: readonly PreparedRequest[]): PreparedColumns {
   const events = Object.fromEntries(EVENT_FIELDS.map((field) => [field, []])) as unknown as Record<EventField, unknown[]>;
-  const columns = { streams: [], expectedRevisions: [], recordedAts: [], eventCounts: [], hashedBefore: [], hashedAfter: [], events } as PreparedColumns;
+  const columns = { streams: [], expectedRevisions: [], recordedAts: [], eventCounts: [], events } as PreparedColumns;
   for (const request of requests) {
     columns.streams.push(request.stream);
     columns.expectedRevisions.push(request.expectedRevision);
     columns.recordedAts.push(request.recordedAt);
     columns.eventCounts.push(request.events.length);
     for (const event of request.events) {
-      columns.hashedBefore.push(event.text.before);
-      columns.hashedAfter.push(event.text.after);
       for (const field of EVENT_FIELDS) events[field].push(event[field]);
     }
   }
@@ -63,7 +59,7 @@ export function fromColumns(columns: PreparedColumns): PreparedRequest[] {
   for (let r = 0; r < columns.streams.length; r++) {
     const events: PreparedEvent[] = [];
     for (let end = at + columns.eventCounts[r]!; at < end; at++) {
-      const event: Record<string, unknown> = { text: { before: columns.hashedBefore[at]!, after: columns.hashedAfter[at]! } };
+      const event: Record<string, unknown> = {};
       for (const field of EVENT_FIELDS) event[field] = values[field][at];
       events.push(event as unknown as PreparedEvent);
     }
