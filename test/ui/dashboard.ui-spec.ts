@@ -338,6 +338,12 @@ describe('the dashboard in a real browser, on the connector simulator’s traffi
         expect(status).toBe(403);
         const stillOpen = await sim.hub.inject({ method: 'GET', url: `/v1/quarantine/${openEntry}` });
         expect(stillOpen.json()).toMatchObject({ status: 'open', replays: [expect.objectContaining({ outcome: 'rejected' })] });
+
+        // Role-aware menu: no Audit for an analyst; a link to it explains instead of showing three refusals.
+        expect(await analyst.getByRole('navigation', { name: 'Pages' }).getByRole('link').allTextContents()).toEqual(['Overview', 'Entities', 'Reconciliation', 'Quarantine', 'Stuck flows']);
+        await analyst.goto(`${sim.base}/ui/#/audit`);
+        await analyst.getByRole('heading', { name: 'Audit is for auditor and admin keys' }).waitFor();
+        await shot(analyst, '15-audit-as-analyst');
       } finally {
         await analyst.close();
       }

@@ -3,7 +3,7 @@ import { ApiError, createApi } from './api/http';
 import { whoami, type Identity } from './api/whoami';
 import { SessionContext, type Session } from './components/context';
 import { Loading } from './components/states';
-import { can } from './logic/permissions';
+import { can, type Capability } from './logic/permissions';
 import { href, parseRoute, type Route } from './logic/router';
 import { AuditPage } from './pages/audit';
 import { EntityPage } from './pages/entity';
@@ -83,14 +83,15 @@ function guardUnauthorized(api: ReturnType<typeof createApi>, onUnauthorized: ()
   };
 }
 
-const PAGES = [
+/** The menu; a page that needs more than reading is offered only to roles that have it (the hub refuses the rest anyway). */
+const PAGES: ReadonlyArray<{ page: string; label: string; needs?: Capability }> = [
   { page: 'overview', label: 'Overview' },
   { page: 'entity', label: 'Entities' },
   { page: 'reconciliation', label: 'Reconciliation' },
   { page: 'quarantine', label: 'Quarantine' },
   { page: 'flows', label: 'Stuck flows' },
-  { page: 'audit', label: 'Audit' },
-] as const;
+  { page: 'audit', label: 'Audit', needs: 'audit' },
+];
 
 function Shell({ route, session }: { route: Route; session: Session }) {
   const { identity } = session;
@@ -111,7 +112,7 @@ function Shell({ route, session }: { route: Route; session: Session }) {
         <span class="brand">Concord</span>
         <nav aria-label="Pages">
           <ul>
-            {PAGES.map((p) => (
+            {PAGES.filter((p) => !p.needs || can(identity.role, p.needs)).map((p) => (
               <li key={p.page}>
                 <a href={href(p.page)} aria-current={route.page === p.page ? 'page' : undefined}>
                   {p.label}
@@ -136,14 +137,14 @@ function Shell({ route, session }: { route: Route; session: Session }) {
             <p>Connector keys may only publish events. Log in with an analyst, auditor or admin key to use the dashboard.</p>
           </section>
         ) : (
-          <Page route={route} />
+          <Page route={route} session={session} />
         )}
       </main>
     </>
   );
 }
 
-function Page({ route }: { route: Route }) {
+function Page({ route, session }: { route: Route; session: Session }) {
   switch (route.page) {
     case 'overview':
       return <OverviewPage />;
@@ -154,7 +155,17 @@ function Page({ route }: { route: Route }) {
     case 'reconciliation':
       return <ReconciliationPage itemId={route.itemId} query={route.query} />;
     case 'audit':
-      return <AuditPage correlationId={route.correlationId} />;
+      return can(session.identity.role, 'audit') ? (
+        <AuditPage correlationId={route.correlationId} />
+      ) : (
+        <section class="card" data-testid="audit-not-for-role">
+          <h1>Audit is for auditor and admin keys</h1>
+          <p>
+            Verification, seals and the flow trail are read with an auditor or admin key; a {session.identity.role} key may not read them (the hub answers 403). Entities, reconciliation,
+            the quarantine and stuck flows are open to this key.
+          </p>
+        </section>
+      );
     case 'flows':
       return <FlowsPage query={route.query} />;
     case 'not-found':

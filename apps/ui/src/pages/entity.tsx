@@ -12,6 +12,7 @@ import { compareSources, type SourceCell } from '../logic/compare';
 import { diffFields, type FieldChange } from '../logic/diff';
 import { showValue } from '../logic/fields';
 import { formatAgo, formatTime, fromLocalInput, toLocalInput } from '../logic/format';
+import { can } from '../logic/permissions';
 import { href } from '../logic/router';
 
 const KNOWN_TYPES = ['order', 'customer', 'invoice', 'payment'];
@@ -473,6 +474,7 @@ function via(event: StoredEvent): string {
 
 function HistoryItem({ step }: { step: HistoryStep }) {
   const { event } = step;
+  const mayAudit = can(useSession().identity.role, 'audit');
   const reason = typeof event.data.reason === 'string' ? event.data.reason : undefined;
   return (
     <li class={`timeline-item outcome-${step.outcome}`}>
@@ -506,9 +508,7 @@ function HistoryItem({ step }: { step: HistoryStep }) {
         {event.correlationId ? (
           <div>
             <dt>Flow</dt>
-            <dd>
-              <a href={href('audit', [event.correlationId])}>{event.correlationId}</a>
-            </dd>
+            <dd>{mayAudit ? <a href={href('audit', [event.correlationId])}>{event.correlationId}</a> : event.correlationId}</dd>
           </div>
         ) : null}
         <div>
