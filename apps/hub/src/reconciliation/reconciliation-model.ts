@@ -9,6 +9,12 @@ export const RECON_ENTITIES = 'recon-entities';
 export const RECON_ITEMS = 'recon-items';
 export const RECON_KEYS = 'recon-keys';
 export const RECON_SUMMARY = 'recon-summary';
+/**
+ * The sweeper's agenda: one small document per pending item (key `due/<dueAt>/<item key>`, so keys sort by
+ * due time) and per item with resolutions to announce (`announce/<item key>`). The sweeper reads a key range
+ * of it instead of scanning every item document, which grew with every item ever seen.
+ */
+export const RECON_AGENDA = 'recon-agenda';
 
 export const ITEM_KINDS = ['mismatch', 'missing', 'duplicate'] as const;
 export type ItemKind = (typeof ITEM_KINDS)[number];
@@ -478,6 +484,22 @@ export function addToSummary(summary: Summary, delta: Partial<SummaryCounts>): S
     missing: summary.missing + (delta.missing ?? 0),
     duplicate: summary.duplicate + (delta.duplicate ?? 0),
   };
+}
+
+/** An agenda entry: which item document to look at, and (for `due/` entries) from when. */
+export interface AgendaEntry {
+  readonly item: string;
+  readonly dueAt?: string;
+}
+
+/** The `due/` agenda key of an item document stored under `key`, if it is pending. */
+export function dueAgendaKey(key: string, item: Pick<ReconItem, 'status' | 'dueAt'> | undefined): string | undefined {
+  return item?.status === 'pending' ? `due/${item.dueAt}/${key}` : undefined;
+}
+
+/** The `announce/` agenda key of an item document stored under `key`, if it has resolutions to announce. */
+export function announceAgendaKey(key: string, item: Pick<ReconItem, 'announcing'> | undefined): string | undefined {
+  return item?.announcing ? `announce/${key}` : undefined;
 }
 
 /** Whether an entity counts as matched: known, and no item about it pending or open. */

@@ -22,6 +22,9 @@ import {
   noChange,
   normalizeNaturalKey,
   openItem,
+  announceAgendaKey,
+  dueAgendaKey,
+  RECON_AGENDA,
   RECON_ENTITIES,
   RECON_ITEMS,
   RECON_KEYS,
@@ -51,7 +54,7 @@ export const ITEM_RESOLVED = 'reconciliation.item-resolved';
 const SUBJECT_FORGOTTEN = 'subject.forgotten';
 
 /** Bump when the fold changes meaning; the rules' hash is mixed in, so changed rules rebuild the read model. */
-const CODE_VERSION = 4;
+const CODE_VERSION = 5;
 
 export function reconciliationVersion(rules: ReconciliationRules): number {
   return Number.parseInt(createHash('sha256').update(`${CODE_VERSION}:${rules.version}`).digest('hex').slice(0, 7), 16);
@@ -71,7 +74,7 @@ export function reconciliationProjection(registry: ContractRegistry, rules: Reco
   return {
     name: RECONCILIATION,
     version: reconciliationVersion(rules),
-    collections: [RECON_ENTITIES, RECON_ITEMS, RECON_KEYS, RECON_SUMMARY],
+    collections: [RECON_ENTITIES, RECON_ITEMS, RECON_KEYS, RECON_SUMMARY, RECON_AGENDA],
     handles: [...types],
     keysOf(event) {
       if (isErasure(event)) return rules.entities.has(event.subject.type) ? [{ collection: RECON_ENTITIES, key: `${event.subject.type}/${event.subject.id}` }] : [];
@@ -258,12 +261,33 @@ async function applyToSummary(view: ReadModelView, entityType: string, delta: Su
   view.put(RECON_SUMMARY, entityType, addToSummary(summary, delta) as unknown as Doc);
 }
 
+/**
+ * Every item document is written or removed here, with the document it replaces, so the sweeper's agenda
+ * follows the items exactly (entries the old document called for and the new one does not are removed).
+ */
+function storeItem(view: ReadModelView, key: string, before: ReconItem | undefined, after: ReconItem | undefined): void {
+  if (after) view.put(RECON_ITEMS, key, after as unknown as Doc);
+  else view.delete(RECON_ITEMS, key);
+  const dueBefore = dueAgendaKey(key, before);
+  const dueAfter = dueAgendaKey(key, after);
+  if (dueBefore !== dueAfter) {
+    if (dueBefore !== undefined) view.delete(RECON_AGENDA, dueBefore);
+    if (dueAfter !== undefined) view.put(RECON_AGENDA, dueAfter, { item: key, dueAt: after!.dueAt });
+  }
+  const announceBefore = announceAgendaKey(key, before);
+  const announceAfter = announceAgendaKey(key, after);
+  if (announceBefore !== announceAfter) {
+    if (announceBefore !== undefined) view.delete(RECON_AGENDA, announceBefore);
+    if (announceAfter !== undefined) view.put(RECON_AGENDA, announceAfter, { item: key });
+  }
+}
+
 /** Evolves one item, writes it, tallies how its type's summary moves, and returns its new slot. */
 async function writeItem(view: ReadModelView, slot: ItemSlot | undefined, now: Disagreement | undefined, identity: ItemIdentity, ctx: FoldContext, delta: SummaryDelta): Promise<ItemSlot> {
   // An item never seen before needs no read: the slot says whether a document exists.
   const before = slot ? await view.get<ReconItem & Doc>(RECON_ITEMS, identity.id) : undefined;
   const after = evolveItem(before, now, identity, ctx)!;
-  view.put(RECON_ITEMS, identity.id, after as unknown as Doc);
+  storeItem(view, identity.id, before, after);
   tallyItem(delta, before, -1);
   tallyItem(delta, after, 1);
   return { status: after.status, episode: after.episode };
@@ -303,8 +327,7 @@ function persistGroup(view: ReadModelView, group: GroupRef, before: GroupState, 
   if (after.index) view.put(RECON_KEYS, docKey, after.index as unknown as Doc);
   else if (before.index) view.delete(RECON_KEYS, docKey);
   const itemId = duplicateItemId(group.entityType, group.source, group.value);
-  if (after.item && after.item !== before.item) view.put(RECON_ITEMS, itemId, after.item as unknown as Doc);
-  else if (!after.item && before.item) view.delete(RECON_ITEMS, itemId);
+  if (after.item !== before.item) storeItem(view, itemId, before.item, after.item);
   tallyItem(delta, before.item, -1);
   tallyItem(delta, after.item, 1);
 }
@@ -346,7 +369,7 @@ async function applyErasure(event: StoredEvent, view: ReadModelView, rules: Reco
     const item = await view.get<ReconItem & Doc>(RECON_ITEMS, slot.id);
     keepOwedResolutions(view, item, undefined, ctx);
     tallyItem(delta, item, -1);
-    view.delete(RECON_ITEMS, slot.id);
+    storeItem(view, slot.id, item, undefined);
   }
   delta.matched += (hasActiveItem(items) ? 0 : 1) - (hasActiveItem(stored.items) ? 0 : 1);
   view.put(RECON_ENTITIES, key, { ...stored, lastPosition: event.position, sources, items } as unknown as Doc);
@@ -355,7 +378,7 @@ async function applyErasure(event: StoredEvent, view: ReadModelView, rules: Reco
 
 /** Keeps the resolutions still owed to consumers for what an erasure withdrew (they count for no summary). */
 function keepOwedResolutions(view: ReadModelView, before: ReconItem | undefined, after: ReconItem | undefined, ctx: FoldContext): void {
-  for (const owed of owedResolutions(before, after, ctx)) view.put(RECON_ITEMS, withdrawnKey(owed.id, owed.episode), owed as unknown as Doc);
+  for (const owed of owedResolutions(before, after, ctx)) storeItem(view, withdrawnKey(owed.id, owed.episode), undefined, owed);
 }
 
 /** The sweeper's and the announcer's records, folded into the items they name. */
@@ -366,7 +389,8 @@ async function applyHubEvent(event: StoredEvent, view: ReadModelView, rules: Rec
   if (event.type === ITEM_RESOLVED) {
     // The resolution owed for an item an erasure withdrew is in the log now: nothing is left of it.
     const owed = withdrawnKey(data.itemId, data.episode);
-    if (await view.get(RECON_ITEMS, owed)) view.delete(RECON_ITEMS, owed);
+    const owedItem = await view.get<ReconItem & Doc>(RECON_ITEMS, owed);
+    if (owedItem) storeItem(view, owed, owedItem, undefined);
   }
   const item = await view.get<ReconItem & Doc>(RECON_ITEMS, data.itemId);
   if (!item) return;
@@ -386,7 +410,7 @@ async function applyHubEvent(event: StoredEvent, view: ReadModelView, rules: Rec
   }
   const next = event.type === ITEM_OPENED ? openItem(item, data.episode, ctx) : markAnnounced(item, data.episode, ctx);
   if (next === item) return;
-  view.put(RECON_ITEMS, item.id, next as unknown as Doc);
+  storeItem(view, item.id, item, next);
   if (next.status === item.status) return;
   // The owner (entity or natural-key group) keeps the item's status in its slot, and the type's summary moves.
   const ownerCollection = item.subject ? RECON_ENTITIES : RECON_KEYS;

@@ -6,11 +6,13 @@ import {
   emptySummary,
   episodesOf,
   ITEM_KINDS,
+  RECON_AGENDA,
   RECON_ENTITIES,
   RECON_ITEMS,
   RECON_SUMMARY,
   statusAt,
   addToSummary,
+  type AgendaEntry,
   type FieldComparison,
   type ItemStatus,
   type ReconEntity,
@@ -137,23 +139,28 @@ export class ReconciliationReader {
     };
   }
 
-  /** Pending items whose grace ended by `now`, oldest first. */
+  /** Pending items whose grace ended by `now`, oldest first (from the agenda: a key range, not a scan of every item). */
   async due(now: string, limit: number): Promise<ReconItem[]> {
-    const page = await this.readModels.query(RECON_ITEMS, {
-      where: [
-        { path: 'status', op: 'eq', value: 'pending' },
-        { path: 'dueAt', op: 'lte', value: now },
-      ],
-      orderBy: { path: 'dueAt', direction: 'asc' },
-      limit,
-    });
-    return page.items.map((row) => row.doc as unknown as ReconItem);
+    const page = await this.readModels.query(RECON_AGENDA, { keyPrefix: 'due/', limit });
+    const entries = page.items.map((row) => row.doc as unknown as AgendaEntry);
+    // Entries sort by due time: the ones due by now are a prefix of the page.
+    const dueCount = entries.findIndex((entry) => entry.dueAt === undefined || entry.dueAt > now);
+    return this.itemsOf(dueCount < 0 ? entries : entries.slice(0, dueCount));
   }
 
   /** Items with resolutions the log does not state yet. */
   async announcing(limit: number): Promise<ReconItem[]> {
-    const page = await this.readModels.query(RECON_ITEMS, { where: [{ path: 'announcing', op: 'eq', value: true }], limit });
-    return page.items.map((row) => row.doc as unknown as ReconItem);
+    const page = await this.readModels.query(RECON_AGENDA, { keyPrefix: 'announce/', limit });
+    return this.itemsOf(page.items.map((row) => row.doc as unknown as AgendaEntry));
+  }
+
+  private async itemsOf(entries: readonly AgendaEntry[]): Promise<ReconItem[]> {
+    if (entries.length === 0) return [];
+    const found = await this.readModels.getMany(RECON_ITEMS, entries.map((entry) => entry.item));
+    return entries.flatMap((entry) => {
+      const doc = found.get(entry.item);
+      return doc ? [doc as unknown as ReconItem] : [];
+    });
   }
 
   /**

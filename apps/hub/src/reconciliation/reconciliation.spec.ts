@@ -3,7 +3,7 @@ import { checkEnvelope, ContractRegistry, exampleContracts, HUB_SOURCE, type Eve
 import { ProjectionRunner } from '@concord/projections';
 import { ProjectionTestbed } from '@concord/projections/testing';
 import type { HubEvent } from '../hub-events/hub-event-recorder';
-import { RECON_ENTITIES, RECON_ITEMS, RECON_SUMMARY, type ReconEntity, type ReconItem, type Summary } from './reconciliation-model';
+import { RECON_AGENDA, RECON_ENTITIES, RECON_ITEMS, RECON_SUMMARY, type ReconEntity, type ReconItem, type Summary } from './reconciliation-model';
 import { openedRecord, resolvedRecords } from './reconciliation-records';
 import { loadReconciliationRules, parseReconciliationRules, type ReconciliationRules } from './reconciliation-rules';
 import { reconciliationProjection } from './reconciliation.projection';
@@ -303,6 +303,33 @@ describe('reconciliation projection', () => {
     expect(await summary()).toMatchObject({ missing: 0, matched: 1, pending: 0 });
     await announcerResolves('order/SO-1:missing');
     expect(resolvedRecords(await item('order/SO-1:missing'))).toEqual([]);
+  });
+
+  it("keeps the sweeper's agenda in step with the items: due while pending, announce while a resolution is owed, nothing after", async () => {
+    await open();
+    const agenda = async (): Promise<string[]> => {
+      await bed.run();
+      return Object.keys(await bed.snapshot())
+        .filter((key) => key.startsWith(`${RECON_AGENDA}/`))
+        .map((key) => key.slice(RECON_AGENDA.length + 1))
+        .sort();
+    };
+    await bed.given([order('erp', { status: 'COMPLETED' }), order('crm', { status: 'open' })]);
+    const status = await item('order/SO-1:mismatch:status');
+    const missing = await item('order/SO-1:missing');
+    expect(await agenda()).toEqual([`due/${missing.dueAt}/order/SO-1:missing`, `due/${status.dueAt}/order/SO-1:mismatch:status`].sort());
+
+    await bed.given([order('billing', { status: 'paid' })]);
+    expect(await agenda()).toEqual([`due/${status.dueAt}/order/SO-1:mismatch:status`]);
+
+    await sweeperOpens('order/SO-1:mismatch:status');
+    expect(await agenda()).toEqual([]);
+
+    await bed.given([statusChanged('crm', 'closed')]);
+    expect(await agenda()).toEqual(['announce/order/SO-1:mismatch:status']);
+
+    await announcerResolves('order/SO-1:mismatch:status');
+    expect(await agenda()).toEqual([]);
   });
 
   it('live equals a rebuild from zero, openings and resolutions included', async () => {
