@@ -163,7 +163,9 @@ function reportedFacts(previous: SourceFacts | undefined, event: StoredEvent, ru
     const group = naturalKey ? naturalKeyDocKey(rule.type, event.source, naturalKey.value) : undefined;
     if (group !== undefined && !keyGroups?.includes(group)) keyGroups = [...(keyGroups ?? []), group];
   }
-  return { stale: false, facts: nextFacts(previous, event, event.sourceSequence ?? previous?.sourceSequence, fields, { ...(naturalKey ? { naturalKey } : {}), ...(keyGroups ? { keyGroups } : {}) }) };
+  // No extra object for entity types without a natural key (most reports): this runs for every event.
+  const extra = naturalKey || keyGroups ? { ...(naturalKey ? { naturalKey } : {}), ...(keyGroups ? { keyGroups } : {}) } : undefined;
+  return { stale: false, facts: nextFacts(previous, event, event.sourceSequence ?? previous?.sourceSequence, fields, extra) };
 }
 
 /** A linked entity's report (a payment) updates its part of the virtual source; the fields are the sums over parts. */
