@@ -9,7 +9,8 @@ export class FrozenBatchView extends BatchView {
   }
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a value and everything in it (events and documents that several runners share). */
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value as object)) deepFreeze(child);

@@ -4,7 +4,7 @@ import { SqliteEventStore, type StoredEvent, type Transport } from '@concord/eve
 import type { Doc, ProjectionDefinition } from '../projection';
 import { ProjectionRunner, type ProjectionRunnerOptions } from '../projection-runner';
 import type { ReadModelStore } from '../read-model-store.port';
-import { FrozenBatchView } from './frozen-view';
+import { deepFreeze, FrozenBatchView } from './frozen-view';
 import { inMemorySqliteReadModels, sqliteReadModels, type ReadModelBackend } from './read-model-backends';
 import type { ReadModelStoreUnderTest } from './read-model-store-contract';
 
@@ -45,7 +45,8 @@ export class ProjectionTestbed {
       readModels: this.readModels,
       clock: this.clock,
       viewFactory: (readModels) => new FrozenBatchView(readModels),
-      ...(options.prepare ? { prepare: options.prepare } : {}),
+      // Live, one event object goes to every runner (SharedLogFeed): a projection that mutates its event fails here.
+      prepare: async (event) => deepFreeze(options.prepare ? await options.prepare(event) : event),
     });
   }
 
