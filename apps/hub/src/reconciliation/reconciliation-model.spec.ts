@@ -77,6 +77,19 @@ describe('mismatchOf', () => {
     });
   });
 
+  it('given values without a map, compares them as reported: equal agrees, different differs, null is a value', () => {
+    const currency = parseReconciliationRules({ entities: { order: { sources: ['erp', 'crm'], graceSeconds: 60, fields: { currency: 'currency' } } } }).entities.get('order')!.fields[0]!;
+    expect(mismatchOf(currency, { erp: facts('e1', { currency: 'EUR' }), crm: facts('c1', { currency: 'EUR' }) })).toBeUndefined();
+    expect(mismatchOf(currency, { erp: facts('e1', { currency: 'EUR' }), crm: facts('c1', { currency: 'USD' }) })).toMatchObject({ reason: 'differs', values: { erp: 'EUR', crm: 'USD' } });
+    expect(mismatchOf(currency, { erp: facts('e1', { currency: null }), crm: facts('c1', { currency: 'EUR' }) })).toMatchObject({ reason: 'differs', values: { erp: null, crm: 'EUR' } });
+  });
+
+  it('given object values, compares them by content whatever their key order', () => {
+    const address = parseReconciliationRules({ entities: { order: { sources: ['erp', 'crm'], graceSeconds: 60, fields: { address: 'address' } } } }).entities.get('order')!.fields[0]!;
+    expect(mismatchOf(address, { erp: facts('e1', { address: { city: 'Oslo', zip: '0150' } }), crm: facts('c1', { address: { zip: '0150', city: 'Oslo' } }) })).toBeUndefined();
+    expect(mismatchOf(address, { erp: facts('e1', { address: { city: 'Oslo' } }), crm: facts('c1', { address: { city: 'Bergen' } }) })).toMatchObject({ reason: 'differs' });
+  });
+
   it('given a single system reporting the field, cannot compare it yet', () => {
     expect(mismatchOf(amountField, { erp: facts('e1', { amount: 10 }), crm: facts('c1') })).toBeUndefined();
   });

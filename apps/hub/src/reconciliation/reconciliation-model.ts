@@ -303,6 +303,7 @@ export function missingOf(rule: EntityRule, sources: Readonly<Record<string, Sou
 
 /** The `mismatch` disagreement about one compared field now (beyond tolerance, or unmapped); undefined when it agrees or too few report it. */
 export function mismatchOf(field: FieldRule, sources: Readonly<Record<string, SourceFacts>>): Disagreement | undefined {
+  if (plainlyAgrees(field, sources)) return undefined;
   const comparison = compareField(field, sources);
   if (comparison.verdict !== 'mismatch' && comparison.verdict !== 'unmapped') return undefined;
   return {
@@ -314,6 +315,26 @@ export function mismatchOf(field: FieldRule, sources: Readonly<Record<string, So
     ...(comparison.unmapped.length > 0 ? { unmapped: comparison.unmapped } : {}),
     evidence: comparison.evidence,
   };
+}
+
+/**
+ * Whether a field certainly agrees (or is reported by fewer than two systems) with no value unmapped, judged
+ * without building the comparison: the usual case in a fold, which then allocates nothing for the field.
+ * Anything it is not sure of (tolerance, objects, unmapped values) is left to `compareField`.
+ */
+function plainlyAgrees(field: FieldRule, sources: Readonly<Record<string, SourceFacts>>): boolean {
+  if (field.tolerance !== undefined) return false;
+  let first: unknown;
+  let present = 0;
+  for (const source of field.sources) {
+    const report = sources[source]?.fields[field.name];
+    if (report === undefined) continue;
+    const mapped = canonicalOf(field, source, report.value);
+    if (mapped === 'unmapped' || (mapped.value !== null && typeof mapped.value === 'object')) return false;
+    if (present++ === 0) first = mapped.value;
+    else if (mapped.value !== first) return false;
+  }
+  return true;
 }
 
 export function duplicateOf(index: NaturalKeyIndex): Disagreement | undefined {
