@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { SeededIds, type ManualClock } from '@concord/common';
 import { ContractRegistry, exampleContracts } from '@concord/contracts';
 import { SqliteEventStore, type Transport } from '@concord/event-store';
-import { ProjectionRunner, SqliteReadModelStore, type ProjectionDefinition } from '@concord/projections';
+import { ProjectionRunner, SharedLogFeed, SqliteReadModelStore, type ProjectionDefinition } from '@concord/projections';
 import type { CommandBus } from '@nestjs/cqrs';
 import type { Principal } from '@concord/access';
 import { SqliteKeyVault } from '@concord/personal-data';
@@ -105,10 +105,12 @@ export class SimulatedHub {
     beforeCommit?: (projection: string) => void,
   ): ProjectionRunner[] {
     const prepare = prepareForReading(registry, keys);
+    // Following live, the runners share one read of the log, as in the hub (StorageModule's LOG_FEED).
+    const feed = new SharedLogFeed({ store, batchSize: 4 });
     return hubProjections(registry, { reconciliationRules, flowRules }).map(
       (projection: ProjectionDefinition) =>
         // Small batches, so a crash can fall between two commits of one catch-up.
-        new ProjectionRunner(projection, { store, readModels, clock, prepare, batchSize: 4, ...(beforeCommit ? { beforeCommit } : {}) }),
+        new ProjectionRunner(projection, { store, feed, readModels, clock, prepare, batchSize: 4, ...(beforeCommit ? { beforeCommit } : {}) }),
     );
   }
 
